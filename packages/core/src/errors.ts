@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * Machine-readable error codes shared by every server.
+ * 4xx: the caller can fix it. 5xx: our fault, logged with a request id.
+ */
+export const ERROR_STATUS = {
+  malformed_json: 400,
+  invalid_field: 400,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** One field problem: `path` is the dotted field path ("" for the body itself). */
+export const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof FieldIssueSchema>;
+
+/** Every error response body: `{"error": {"code", "message", "issues"?, "requestId"?}}`. */
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(FieldIssueSchema).optional(),
+    requestId: z.string().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** An error the caller can fix; servers map it to `ERROR_STATUS[code]` in one place. */
+export class ClientError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly issues: FieldIssue[] | undefined;
+  constructor(code: ErrorCode, message: string, issues?: FieldIssue[]) {
+    super(message);
+    this.name = 'ClientError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.issues = issues;
+  }
+}
+
+/** Turns zod issues into {@link FieldIssue}s. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/**
+ * Parses `value` with `schema`, or throws a {@link ClientError} `invalid_field` (400) whose message
+ * lists each problem as "path: message".
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = toFieldIssues(result.error);
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  throw new ClientError('invalid_field', summary, issues);
+}

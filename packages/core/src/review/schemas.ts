@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { LabelSchema, ProbabilitiesSchema } from '../labels/labels.ts';
+import { TextSchema } from '../text/schema.ts';
+
+/** A model version name: the folder name under `packages/model-service/models/`. */
+export const ModelVersionSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'modelVersion may hold letters, digits, ".", "_" and "-"');
+
+export const PredictionIdSchema = z.uuid();
+
+/** `POST /model/predict` body. */
+export const PredictRequestSchema = z.strictObject({ text: TextSchema });
+export type PredictRequest = z.input<typeof PredictRequestSchema>;
+
+/** Largest `texts` array accepted by `POST /model/batch-predict`. */
+export const MAX_BATCH_TEXTS = 256;
+
+/** `POST /model/batch-predict` body: 1 to {@link MAX_BATCH_TEXTS} texts. */
+export const BatchPredictRequestSchema = z.strictObject({
+  texts: z.array(TextSchema).min(1).max(MAX_BATCH_TEXTS),
+});
+export type BatchPredictRequest = z.input<typeof BatchPredictRequestSchema>;
+
+/** One prediction: the most probable label and all seven probabilities. */
+export const PredictionSchema = z.strictObject({
+  predictionId: PredictionIdSchema,
+  label: LabelSchema,
+  probabilities: ProbabilitiesSchema,
+  modelVersion: ModelVersionSchema,
+});
+export type Prediction = z.infer<typeof PredictionSchema>;
+
+/** `POST /model/predict` response. */
+export const PredictResponseSchema = PredictionSchema;
+export type PredictResponse = Prediction;
+
+/** `POST /model/batch-predict` response: predictions in input order. */
+export const BatchPredictResponseSchema = z.strictObject({ predictions: z.array(PredictionSchema) });
+export type BatchPredictResponse = z.infer<typeof BatchPredictResponseSchema>;
+
+const reviewFields = {
+  predictionId: PredictionIdSchema,
+  text: TextSchema,
+  predictedLabel: LabelSchema,
+  label: LabelSchema,
+  modelVersion: ModelVersionSchema,
+  probabilities: ProbabilitiesSchema,
+};
+
+/**
+ * `POST /api/approve` body: the person accepts the prediction, so `label` must equal
+ * `predictedLabel`.
+ */
+export const ApproveRequestSchema = z
+  .strictObject(reviewFields)
+  .refine((r) => r.label === r.predictedLabel, {
+    message: 'label must equal predictedLabel when approving; use /api/revise to pick another label',
+    path: ['label'],
+  });
+export type ApproveRequest = z.input<typeof ApproveRequestSchema>;
+
+/** `POST /api/revise` body: the person picks the final `label` (any of the seven). */
+export const ReviseRequestSchema = z.strictObject(reviewFields);
+export type ReviseRequest = z.input<typeof ReviseRequestSchema>;
+
+/** A review after parsing: text normalised, every field checked. */
+export type ReviewInput = z.output<typeof ReviseRequestSchema>;
+
+export const ReviewActionSchema = z.enum(['approved', 'revised']);
+export type ReviewAction = z.infer<typeof ReviewActionSchema>;
+
+/**
+ * The stored review (one DynamoDB item per prediction, `id` = predictionId).
+ * `createdAt` is when it was first stored; `updatedAt` when its label or action last changed
+ * (ISO 8601 UTC, millisecond precision).
+ */
+export const StoredReviewSchema = z.strictObject({
+  id: PredictionIdSchema,
+  text: z.string(),
+  predictedLabel: LabelSchema,
+  label: LabelSchema,
+  action: ReviewActionSchema,
+  modelVersion: ModelVersionSchema,
+  probabilities: ProbabilitiesSchema,
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type StoredReview = z.infer<typeof StoredReviewSchema>;
+
+/** `POST /api/approve` and `/api/revise` response: the review as stored. */
+export const ReviewResponseSchema = z.strictObject({ review: StoredReviewSchema });
+export type ReviewResponse = z.infer<typeof ReviewResponseSchema>;
