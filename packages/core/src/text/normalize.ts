@@ -27,6 +27,7 @@ export class TextRuleError extends Error {
 // Whitespace-like controls become a space so words on either side stay apart.
 const WHITESPACE_CONTROLS = /[\t\n\v\f\r\u0085]/g;
 // Every other C0/C1 control character, NUL included.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const OTHER_CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F]/g;
 // Zero-width space, non-joiner, joiner, word joiner, byte-order mark / zero-width no-break space.
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/g;
