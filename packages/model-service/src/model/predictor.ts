@@ -1,0 +1,21 @@
+import type { Label, Probabilities } from '@sentiment/core';
+
+/**
+ * What the HTTP layer needs from a loaded model. The ONNX implementation is created once per
+ * process (one InferenceSession); tests may pass any other implementation.
+ */
+export interface Predictor {
+  /** The model version: the folder name under `models/`, also `model.json`'s `version`. */
+  readonly modelVersion: string;
+  /** Labels in the model's output order. */
+  readonly labels: readonly Label[];
+  /**
+   * Probabilities for each text, in input order. Texts must already be normalised with
+   * `normalizeText` from `@sentiment/core`. Each result has all seven labels, summing to 1.
+   */
+  predict(texts: readonly string[]): Promise<Probabilities[]>;
+  /** `model.json` without bulky parts (no vocabulary, no weights), for `GET /model`. */
+  describe(): Record<string, unknown>;
+  /** Releases the ONNX session. */
+  close(): Promise<void>;
+}
