@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   invalid_field: 400,
   not_found: 404,
   method_not_allowed: 405,
+  /** The id is already stored for a different prediction (e.g. a reused predictionId). */
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,
