@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   /** The id is already stored for a different prediction (e.g. a reused predictionId). */
   conflict: 409,
+  /** The request body did not arrive in time (a slow or stalled upload). */
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal_error: 500,
