@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * Environment of the functions, read once at cold start (Lambda) or at start (local adapter).
+ * - `REVIEWS_TABLE`: DynamoDB table name (required; in AWS the deploy passes SST `Resource.Reviews.name`).
+ * - `DYNAMODB_ENDPOINT`: a local DynamoDB-compatible endpoint such as `http://127.0.0.1:8000`; when set,
+ *   static dummy credentials are used, never the host's AWS configuration.
+ * - `AWS_REGION`: defaults to `us-east-1` when an endpoint is set (Lambda always sets it).
+ * - `EXPORT_BUCKET`: optional S3 bucket; when set, `getcsv` streams the CSV there and redirects (303)
+ *   to a presigned link, so the 6 MB Lambda response limit never cuts the file.
+ * - `LOG_LEVEL`: pino level, default `info`.
+ */
+const EnvSchema = z
+  .object({
+    REVIEWS_TABLE: z.string().min(3).max(255),
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    AWS_REGION: z.string().min(1).optional(),
+    EXPORT_BUCKET: z.string().min(3).max(63).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((env) => ({
+    tableName: env.REVIEWS_TABLE,
+    endpoint: env.DYNAMODB_ENDPOINT,
+    region: env.AWS_REGION ?? (env.DYNAMODB_ENDPOINT ? 'us-east-1' : undefined),
+    exportBucket: env.EXPORT_BUCKET,
+    logLevel: env.LOG_LEVEL,
+  }));
+
+export type FunctionsConfig = z.output<typeof EnvSchema>;
+
+/**
+ * Validates the environment and returns the config.
+ * @throws {Error} naming every missing or invalid variable (a cold start that fails loudly).
+ */
+export function loadConfig(env: Record<string, string | undefined>): FunctionsConfig {
+  // Empty strings (e.g. `EXPORT_BUCKET=`) mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid functions configuration: ${problems}`);
+  }
+  return result.data;
+}
