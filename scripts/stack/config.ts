@@ -1,0 +1,78 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** The repository root: the folder above `scripts/`. */
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((v) => v === '1' || v === 'true');
+
+/**
+ * Environment of `npm start` (`scripts/start.ts`), read once at start.
+ * - `PORT` (default 3000; 0 picks a free port) and `HOST` (default 127.0.0.1): where the one origin listens.
+ * - `DATA_DIR` (default `.data`, relative to the repo root): the embedded DynamoDB keeps its LevelDB
+ *   files under `<DATA_DIR>/dynamodb`, so reviews survive restarts.
+ * - `DYNAMO_IN_MEMORY=1`: a fresh, empty in-memory store instead (tests).
+ * - `WEB_BUILD` (`auto` | `always` | `never`, default `auto`): `auto` builds `packages/web/out` when it
+ *   is missing or older than the web or core sources.
+ * - `REVIEWS_TABLE` (default `reviews`): the table name.
+ * - `MODEL_DIR`, `ORT_THREADS`: passed to the model service when set (its own defaults otherwise).
+ * - `MODEL_READY_TIMEOUT_MS` (default 120000): how long to wait for the model service's `/readyz`.
+ * - `LOG_LEVEL` (default `info`).
+ */
+export const StackEnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DYNAMO_IN_MEMORY: flag.default(false),
+  WEB_BUILD: z.enum(['auto', 'always', 'never']).default('auto'),
+  REVIEWS_TABLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'REVIEWS_TABLE must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)')
+    .default('reviews'),
+  MODEL_DIR: z.string().min(1).optional(),
+  ORT_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  MODEL_READY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface StackConfig {
+  port: number;
+  host: string;
+  /** Absolute LevelDB folder of the embedded DynamoDB, or `undefined` for an in-memory store. */
+  dynamoPath: string | undefined;
+  webBuild: 'auto' | 'always' | 'never';
+  tableName: string;
+  modelDir: string | undefined;
+  ortThreads: number | undefined;
+  modelReadyTimeoutMs: number;
+  logLevel: z.infer<typeof StackEnvSchema>['LOG_LEVEL'];
+  repoRoot: string;
+}
+
+/**
+ * Parses the environment into a {@link StackConfig}.
+ * @throws {Error} listing every invalid variable, so a typo stops the start with a clear message.
+ */
+export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): StackConfig {
+  const result = StackEnvSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid environment for npm start:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  const dataDir = isAbsolute(e.DATA_DIR) ? e.DATA_DIR : resolve(repoRoot, e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dynamoPath: e.DYNAMO_IN_MEMORY ? undefined : resolve(dataDir, 'dynamodb'),
+    webBuild: e.WEB_BUILD,
+    tableName: e.REVIEWS_TABLE,
+    modelDir: e.MODEL_DIR,
+    ortThreads: e.ORT_THREADS,
+    modelReadyTimeoutMs: e.MODEL_READY_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    repoRoot,
+  };
+}

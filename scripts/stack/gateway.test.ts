@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { createGateway, routeOf } from './gateway.ts';
+import { freePort } from './free-port.ts';
+
+const logger = pino({ level: 'silent' });
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+describe('routeOf', () => {
+  it('sends /api and /api/* to the API unchanged', () => {
+    assert.deepEqual(routeOf('/api/getcsv?delimiter=semicolon'), { to: 'api', rest: '/api/getcsv?delimiter=semicolon' });
+    assert.deepEqual(routeOf('/api'), { to: 'api', rest: '/api' });
+  });
+  it('strips /model from model paths, keeping the query', () => {
+    assert.deepEqual(routeOf('/model/predict'), { to: 'model', rest: '/predict' });
+    assert.deepEqual(routeOf('/model/model?x=1'), { to: 'model', rest: '/model?x=1' });
+    assert.deepEqual(routeOf('/model'), { to: 'model', rest: '/' });
+    assert.deepEqual(routeOf('/model?x=1'), { to: 'model', rest: '/?x=1' });
+  });
+  it('leaves look-alike prefixes to the static site', () => {
+    assert.equal(routeOf('/models/x').to, 'static');
+    assert.equal(routeOf('/apis').to, 'static');
+    assert.equal(routeOf('/').to, 'static');
+  });
+});
+
+describe('gateway', () => {
+  let staticDir: string;
+  let upstream: Server;
+  let silent: Server;
+  let gateway: Server;
+  let gatewayUrl: string;
+  let downGateway: Server;
+  let downUrl: string;
+  const seen: Array<{ method: string; url: string; body: string }> = [];
+
+  before(async () => {
+    staticDir = mkdtempSync(join(tmpdir(), 'gateway-static-'));
+    writeFileSync(join(staticDir, 'index.html'), '<h1>home</h1>');
+    writeFileSync(join(staticDir, '404.html'), '<h1>missing</h1>');
+    mkdirSync(join(staticDir, '_next', 'static'), { recursive: true });
+    writeFileSync(join(staticDir, '_next', 'static', 'app.js'), 'console.log(1)');
+    // One upstream records what it receives and echoes it.
+    upstream = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method ?? '', url: req.url ?? '', body });
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ url: req.url, body }));
+      });
+    });
+    const upstreamUrl = await listen(upstream);
+    // A second one accepts requests and never answers.
+    silent = createServer(() => {});
+    const silentUrl = await listen(silent);
+    gateway = createGateway({ staticDir, apiTarget: upstreamUrl, modelTarget: silentUrl, proxyTimeoutMs: 300, logger });
+    gatewayUrl = await listen(gateway);
+    // Nothing listens on these ports: the connection is refused.
+    const deadApi = `http://127.0.0.1:${await freePort()}`;
+    const deadModel = `http://127.0.0.1:${await freePort()}`;
+    downGateway = createGateway({ staticDir: join(staticDir, 'nope'), apiTarget: deadApi, modelTarget: deadModel, logger });
+    downUrl = await listen(downGateway);
+  });
+
+  after(async () => {
+    await Promise.all([close(gateway), close(downGateway), close(upstream), close(silent)]);
+    rmSync(staticDir, { recursive: true, force: true });
+  });
+
+  it('proxies /api/* with method, path, query and body unchanged', async () => {
+    const res = await fetch(`${gatewayUrl}/api/approve?x=1`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 201);
+    assert.deepEqual(await res.json(), { url: '/api/approve?x=1', body: '{"a":1}' });
+    assert.deepEqual(seen.at(-1), { method: 'POST', url: '/api/approve?x=1', body: '{"a":1}' });
+  });
+
+  it('serves static files, with immutable caching only for hashed assets', async () => {
+    const home = await fetch(`${gatewayUrl}/`);
+    assert.equal(home.status, 200);
+    assert.equal(await home.text(), '<h1>home</h1>');
+    assert.equal(home.headers.get('cache-control'), 'no-cache');
+    const asset = await fetch(`${gatewayUrl}/_next/static/app.js`);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+  });
+
+  it('answers unknown pages with the 404 page and status 404', async () => {
+    const res = await fetch(`${gatewayUrl}/no/such/page`);
+    assert.equal(res.status, 404);
+    assert.equal(await res.text(), '<h1>missing</h1>');
+  });
+
+  it('refuses writes to static pages with 405 JSON', async () => {
+    const res = await fetch(`${gatewayUrl}/index.html`, { method: 'POST', body: 'x' });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'GET, HEAD');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'method_not_allowed');
+  });
+
+  it('answers 504 JSON when the model service stays silent past the timeout', async () => {
+    const started = Date.now();
+    const res = await fetch(`${gatewayUrl}/model/predict`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(5000) });
+    assert.equal(res.status, 504);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'gateway_timeout');
+    assert.ok(Date.now() - started < 3000, 'gave up near the 300 ms timeout, not much later');
+  });
+
+  it('answers 502 JSON naming the model service when it is down', async () => {
+    const res = await fetch(`${downUrl}/model/predict`, { method: 'POST', body: '{"text":"hi"}', signal: AbortSignal.timeout(5000) });
+    assert.equal(res.status, 502);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'bad_gateway');
+    assert.match(body.error.message, /model service is unreachable/);
+  });
+
+  it('answers 502 JSON when the API is down', async () => {
+    const res = await fetch(`${downUrl}/api/getcsv`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(res.status, 502);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /API is unreachable/);
+  });
+
+  it('answers 503 JSON for pages when the web app is not built', async () => {
+    const res = await fetch(`${downUrl}/`);
+    assert.equal(res.status, 503);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /not built/);
+  });
+});

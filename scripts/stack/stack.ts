@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createDocumentClient } from '../../packages/functions/src/clients.ts';
+import { startApiServer } from '../../packages/functions/src/local/api-server.ts';
+import { ensureReviewsTable, startLocalDynamo } from '../../packages/functions/src/local/dynamo.ts';
+import { runToEnd, startChild, waitForReady, type ManagedChild } from './child.ts';
+import type { StackConfig } from './config.ts';
+import { createGateway } from './gateway.ts';
+import { webBuildNeeded } from './web-build.ts';
+import { freePort } from './free-port.ts';
+
+/** The running local stack. */
+export interface Stack {
+  /** The one origin, e.g. `http://localhost:3000`. */
+  url: string;
+  /** Stops the gateway, the model service child, the API adapter and the embedded DynamoDB, in that order. */
+  close(): Promise<void>;
+  /** Resolves when the model service exits on its own (a crash); the caller should then close. */
+  modelServiceExited: Promise<number | NodeJS.Signals>;
+}
+
+/**
+ * Brings up the local stack (DESIGN.md "Local stack"): builds the static export when needed, starts
+ * the embedded DynamoDB (LevelDB under `config.dynamoPath`, or in memory) and creates the table,
+ * the functions' local adapter, the model service as a child process (waits for its `/readyz`),
+ * and the gateway on `config.host:config.port`. Whatever started is stopped again when a later step fails.
+ * @throws {Error} when the web build fails, the model service is not ready in time, or the port is taken.
+ */
+export async function startStack(config: StackConfig, logger: Logger): Promise<Stack> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.error({ err }, 'error while stopping the stack');
+      }
+    }
+  };
+  try {
+    const webDir = join(config.repoRoot, 'packages', 'web');
+    const outDir = join(webDir, 'out');
+    const needBuild =
+      config.webBuild === 'always' ||
+      (config.webBuild === 'auto' && webBuildNeeded(outDir, [webDir, join(config.repoRoot, 'packages', 'core')]));
+    if (needBuild) {
+      logger.info('building the web app (packages/web/out)');
+      await runToEnd('npm', ['run', 'build', '-w', 'packages/web'], {
+        cwd: config.repoRoot,
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+        // The build's own output goes to stderr so stdout keeps only the stack's logs.
+        stdio: ['ignore', 2, 2],
+      });
+    }
+
+    if (config.dynamoPath) mkdirSync(config.dynamoPath, { recursive: true });
+    const dynamo = await startLocalDynamo(config.dynamoPath ? { path: config.dynamoPath } : {});
+    cleanups.push(() => dynamo.close());
+    const client = createDocumentClient({ endpoint: dynamo.endpoint });
+    try {
+      await ensureReviewsTable(client, config.tableName);
+    } finally {
+      client.destroy();
+    }
+    logger.info({ endpoint: dynamo.endpoint, path: config.dynamoPath ?? 'in memory', table: config.tableName }, 'DynamoDB ready');
+
+    const api = await startApiServer({ port: 0, host: '127.0.0.1', tableName: config.tableName, endpoint: dynamo.endpoint });
+    cleanups.push(() => api.close());
+    logger.info({ url: api.url }, 'API adapter ready');
+
+    const modelPort = await freePort();
+    const modelEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(modelPort), HOST: '127.0.0.1', LOG_LEVEL: config.logLevel };
+    if (config.modelDir) modelEnv.MODEL_DIR = config.modelDir;
+    if (config.ortThreads) modelEnv.ORT_THREADS = String(config.ortThreads);
+    const modelService: ManagedChild = startChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: join(config.repoRoot, 'packages', 'model-service'),
+      env: modelEnv,
+    });
+    cleanups.push(() => modelService.stop());
+    const modelOrigin = `http://127.0.0.1:${modelPort}`;
+    await waitForReady(`${modelOrigin}/readyz`, modelService, config.modelReadyTimeoutMs);
+    logger.info({ url: modelOrigin, pid: modelService.process.pid }, 'model service ready');
+
+    const gateway = createGateway({ staticDir: outDir, apiTarget: api.url, modelTarget: modelOrigin, logger });
+    await listen(gateway, config.port, config.host);
+    cleanups.push(() => closeServer(gateway));
+    const { port } = gateway.address() as AddressInfo;
+    const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
+    return { url: `http://${shownHost}:${port}`, close: closeAll, modelServiceExited: modelService.exited };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Closes `server`; keep-alive sockets are closed at once, busy ones after 5 s at most. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), 5000);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

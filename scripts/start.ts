@@ -1,0 +1,52 @@
+/**
+ * `npm start`: the whole app on one origin, http://localhost:3000 (PORT overrides). See
+ * `stack/config.ts` for the environment and `stack/stack.ts` for what starts. Ctrl-C or SIGTERM stops
+ * every part; a second Ctrl-C exits at once (children are still killed on exit).
+ */
+import { pino } from 'pino';
+import { loadStackConfig } from './stack/config.ts';
+import { startStack, type Stack } from './stack/stack.ts';
+
+const config = (() => {
+  try {
+    return loadStackConfig(process.env);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  }
+})();
+const logger = pino({ name: 'stack', level: config.logLevel });
+
+let stack: Stack | undefined;
+let stopping = false;
+
+async function stop(reason: string, code: number): Promise<void> {
+  if (stopping) {
+    logger.warn('second stop request: exiting now');
+    process.exit(code || 130);
+  }
+  stopping = true;
+  logger.info({ reason }, 'stopping the stack');
+  await stack?.close();
+  logger.info('stopped');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop('SIGINT', 0));
+process.on('SIGTERM', () => void stop('SIGTERM', 0));
+
+try {
+  stack = await startStack(config, logger);
+} catch (err) {
+  logger.fatal({ err }, 'the stack did not start');
+  process.exit(1);
+}
+void stack.modelServiceExited.then((result) => {
+  if (!stopping) {
+    logger.fatal({ result }, 'the model service exited');
+    void stop('model service exited', 1);
+  }
+});
+logger.info({ url: stack.url, dynamo: config.dynamoPath ?? 'in memory' }, 'ready');
+// The one line a person looks for, plain text on purpose.
+console.log(`Sentiment app ready at ${stack.url}`);
