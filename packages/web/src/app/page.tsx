@@ -1,0 +1,5 @@
+import { SentimentApp } from '../components/SentimentApp.tsx';
+
+export default function Home() {
+  return <SentimentApp />;
+}
