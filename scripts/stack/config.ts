@@ -17,7 +17,8 @@ const flag = z
  * - `WEB_BUILD` (`auto` | `always` | `never`, default `auto`): `auto` builds `packages/web/out` when it
  *   is missing or older than the web or core sources.
  * - `REVIEWS_TABLE` (default `reviews`): the table name.
- * - `MODEL_DIR`, `ORT_THREADS`: passed to the model service when set (its own defaults otherwise).
+ * - `MODEL_DIR` (relative to the repo root), `ORT_THREADS`: passed to the model service when set
+ *   (its own defaults otherwise: `models/CURRENT`, 1 thread).
  * - `MODEL_READY_TIMEOUT_MS` (default 120000): how long to wait for the model service's `/readyz`.
  * - `LOG_LEVEL` (default `info`).
  */
@@ -40,11 +41,12 @@ export const StackEnvSchema = z.object({
 export interface StackConfig {
   port: number;
   host: string;
+  /** Absolute model version folder for the model service, or `undefined` for its default. */
+  modelDir: string | undefined;
   /** Absolute LevelDB folder of the embedded DynamoDB, or `undefined` for an in-memory store. */
   dynamoPath: string | undefined;
   webBuild: 'auto' | 'always' | 'never';
   tableName: string;
-  modelDir: string | undefined;
   ortThreads: number | undefined;
   modelReadyTimeoutMs: number;
   logLevel: z.infer<typeof StackEnvSchema>['LOG_LEVEL'];
@@ -69,7 +71,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): S
     dynamoPath: e.DYNAMO_IN_MEMORY ? undefined : resolve(dataDir, 'dynamodb'),
     webBuild: e.WEB_BUILD,
     tableName: e.REVIEWS_TABLE,
-    modelDir: e.MODEL_DIR,
+    modelDir: e.MODEL_DIR === undefined ? undefined : resolve(repoRoot, e.MODEL_DIR),
     ortThreads: e.ORT_THREADS,
     modelReadyTimeoutMs: e.MODEL_READY_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,

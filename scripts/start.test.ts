@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { REPO_ROOT } from './stack/config.ts';
+
+/** `npm start`'s process, with what its log said. */
+interface Started {
+  child: ChildProcess;
+  url: string;
+  modelServicePid: number;
+}
+
+/**
+ * Starts `scripts/start.ts` as `npm start` does, on a free port, without the web build (pages are
+ * the e2e tests' business), and waits for its ready line.
+ */
+async function startStack(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: '0', WEB_BUILD: 'never', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let modelServicePid: number | undefined;
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no ready line within 120 s')), 120_000);
+    child.once('exit', (code) => reject(new Error(`start.ts exited with ${code} before it was ready`)));
+    lines.on('line', (line) => {
+      const ready = /^Sentiment app ready at (http:\/\/\S+)$/.exec(line);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(ready[1]!);
+        return;
+      }
+      try {
+        const entry = JSON.parse(line) as { msg?: string; pid?: number; name?: string };
+        if (entry.name === 'stack' && entry.msg === 'model service ready' && typeof entry.pid === 'number') {
+          modelServicePid = entry.pid;
+        }
+      } catch {
+        // Not a JSON log line (the model service shares stdout).
+      }
+    });
+  });
+  assert.ok(modelServicePid, 'the log names the model service pid');
+  return { child, url: url.replace('localhost', '127.0.0.1'), modelServicePid };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stop(started: Started, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = once(started.child, 'exit');
+  started.child.kill(signal);
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+/** A prediction from the model service through the gateway, as the review body the UI sends. */
+async function predictedReview(url: string, text: string) {
+  const res = await fetch(`${url}/model/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+  assert.equal(res.status, 200);
+  const p = (await res.json()) as { predictionId: string; label: string; modelVersion: string; probabilities: Record<string, number> };
+  return { predictionId: p.predictionId, text, predictedLabel: p.label, label: p.label, modelVersion: p.modelVersion, probabilities: p.probabilities };
+}
+
+describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stack-data-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves /model and /api on one origin, and SIGTERM stops it and its model service', async () => {
+    const started = await startStack({ DYNAMO_IN_MEMORY: '1' });
+    try {
+      assert.equal((await fetch(`${started.url}/model/readyz`)).status, 200);
+      const bad = await fetch(`${started.url}/api/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(bad.status, 400);
+      assert.ok(isRunning(started.modelServicePid));
+    } finally {
+      assert.equal(await stop(started, 'SIGTERM'), 0);
+    }
+    assert.equal(isRunning(started.modelServicePid), false, 'no orphaned model service');
+  });
+
+  it('keeps reviews in DATA_DIR across a restart (Ctrl-C in between)', async () => {
+    const text = `Restart check ${Date.now()}: I was happy the data stayed`;
+    const first = await startStack({ DATA_DIR: dataDir });
+    try {
+      const review = await predictedReview(first.url, text);
+      const res = await fetch(`${first.url}/api/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(review) });
+      assert.equal(res.status, 200);
+    } finally {
+      assert.equal(await stop(first, 'SIGINT'), 0);
+    }
+    assert.equal(isRunning(first.modelServicePid), false, 'no orphaned model service');
+
+    const second = await startStack({ DATA_DIR: dataDir });
+    try {
+      const csv = await (await fetch(`${second.url}/api/getcsv`)).text();
+      assert.ok(csv.includes(text), 'the review stored before the restart is exported after it');
+    } finally {
+      assert.equal(await stop(second, 'SIGTERM'), 0);
+    }
+  });
+});
