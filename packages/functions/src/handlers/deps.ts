@@ -1,0 +1,43 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { pino, type Logger } from 'pino';
+import { createDocumentClient } from '../clients.ts';
+import { loadConfig } from '../config.ts';
+import type { S3ExportTarget } from '../export/s3.ts';
+import { createReviewStore, type ReviewStore } from '../review/store.ts';
+import type { LambdaHandler } from '../lambda/edge.ts';
+
+/** Everything a handler needs, passed in (tests and the local adapter build their own). */
+export interface HandlerDeps {
+  store: ReviewStore;
+  logger: Logger;
+  /** Set on AWS when `EXPORT_BUCKET` is configured: getcsv then uploads and redirects. */
+  exportTarget?: S3ExportTarget | undefined;
+  now?: () => Date;
+}
+
+let coldStart: HandlerDeps | undefined;
+
+/** Dependencies built once per Lambda container from `process.env` (the only place that reads it). */
+export function coldStartDeps(): HandlerDeps {
+  if (!coldStart) {
+    const config = loadConfig(process.env);
+    const logger = pino({ level: config.logLevel });
+    coldStart = {
+      logger,
+      store: createReviewStore({ client: createDocumentClient(config), tableName: config.tableName }),
+      exportTarget: config.exportBucket
+        ? { client: new S3Client(config.region ? { region: config.region } : {}), bucket: config.exportBucket }
+        : undefined,
+    };
+  }
+  return coldStart;
+}
+
+/** The exported Lambda `handler`: builds the real handler on first call (cold start) and reuses it. */
+export function lambdaEntry(create: (deps: HandlerDeps) => LambdaHandler): LambdaHandler {
+  let built: LambdaHandler | undefined;
+  return (event) => {
+    built ??= create(coldStartDeps());
+    return built(event);
+  };
+}
