@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError, loadConfig, PACKAGE_DIR } from './config.ts';
+
+describe('loadConfig', () => {
+  const pkg = mkdtempSync(join(tmpdir(), 'model-service-config-'));
+  mkdirSync(join(pkg, 'models'));
+  writeFileSync(join(pkg, 'models', 'CURRENT'), 'v-test-3\n');
+  after(() => rmSync(pkg, { recursive: true, force: true }));
+
+  it('uses the defaults, with MODEL_DIR from models/CURRENT relative to the package, not the cwd', () => {
+    const config = loadConfig({}, { packageDir: pkg, cwd: '/somewhere/else' });
+    assert.deepEqual(config, {
+      port: 8080,
+      host: '127.0.0.1',
+      modelDir: join(pkg, 'models', 'v-test-3'),
+      ortThreads: 1,
+      logLevel: 'info',
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('reads every variable; empty ones mean the default', () => {
+    const config = loadConfig(
+      { PORT: '0', HOST: '0.0.0.0', MODEL_DIR: 'models/x', ORT_THREADS: '4', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '', OTHER: 'ignored' },
+      { packageDir: pkg, cwd: '/srv/app' },
+    );
+    assert.equal(config.port, 0);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.modelDir, resolve('/srv/app', 'models/x'));
+    assert.equal(config.ortThreads, 4);
+    assert.equal(config.logLevel, 'debug');
+    assert.equal(config.shutdownTimeoutMs, 10_000);
+    assert.equal(loadConfig({ MODEL_DIR: '/abs/model' }, { packageDir: pkg }).modelDir, '/abs/model');
+  });
+
+  for (const [name, env, pattern] of [
+    ['a port that is not a number', { PORT: 'eighty' }, /PORT: must be a whole number/],
+    ['a port out of range', { PORT: '70000' }, /PORT/],
+    ['zero threads', { ORT_THREADS: '0' }, /ORT_THREADS/],
+    ['fractional threads', { ORT_THREADS: '1.5' }, /ORT_THREADS: must be a whole number/],
+    ['an unknown log level', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL/],
+  ] as const) {
+    it(`rejects ${name} with a message naming the variable`, () => {
+      assert.throws(() => loadConfig(env, { packageDir: pkg }), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, pattern);
+        return true;
+      });
+    });
+  }
+
+  it('lists every invalid variable at once', () => {
+    assert.throws(() => loadConfig({ PORT: '-1', ORT_THREADS: 'many' }, { packageDir: pkg }), /PORT[\s\S]*ORT_THREADS/);
+  });
+
+  it('without MODEL_DIR and without models/CURRENT, says which file is missing', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'model-service-empty-'));
+    try {
+      assert.throws(() => loadConfig({}, { packageDir: empty }), /MODEL_DIR is not set and .*CURRENT cannot be read/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('PACKAGE_DIR is the model-service package folder', () => {
+    assert.match(PACKAGE_DIR, /model-service\/?$/);
+  });
+});

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The package folder (`packages/model-service`), so defaults do not depend on the cwd. */
+export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/** pino's level names, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+// An unset variable and an empty one mean the same: "use the default".
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max))
+      .default(fallback),
+  );
+
+/**
+ * The service's environment. Every variable is optional:
+ * - `PORT` 0–65535, default 8080 (0 picks a free port; the log line "listening" gives the URL).
+ * - `HOST` interface to bind, default 127.0.0.1 (0.0.0.0 in a container).
+ * - `MODEL_DIR` folder holding `model.onnx`, `model.json`, `tokenizer.json`; default
+ *   `models/<name in models/CURRENT>` inside this package. A relative value is resolved from the cwd.
+ * - `ORT_THREADS` ONNX Runtime intra-op threads, integer ≥ 1, default 1 (never the host's core count:
+ *   in a container that is the host's, not the task's).
+ * - `LOG_LEVEL` pino level, default `info`.
+ * - `SHUTDOWN_TIMEOUT_MS` how long in-flight requests may take to finish after SIGTERM before the
+ *   remaining connections are cut, default 10000 (ECS waits 30 s before SIGKILL).
+ */
+export const EnvSchema = z.object({
+  PORT: integer(0, 65535, 8080),
+  HOST: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
+  MODEL_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
+  ORT_THREADS: integer(1, 1024, 1),
+  LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS).default('info')),
+  SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
+});
+
+/** Validated configuration, read once at start and passed in. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute path of the model version folder. */
+  modelDir: string;
+  ortThreads: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  shutdownTimeoutMs: number;
+}
+
+/** Configuration that cannot be used; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The default model folder: `<packageDir>/models/<first line of models/CURRENT>`.
+ * @throws {ConfigError} when `models/CURRENT` is missing or empty.
+ */
+export function defaultModelDir(packageDir: string = PACKAGE_DIR): string {
+  const currentFile = resolve(packageDir, 'models', 'CURRENT');
+  let version: string;
+  try {
+    version = readFileSync(currentFile, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`MODEL_DIR is not set and ${currentFile} cannot be read`);
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(version)) {
+    throw new ConfigError(`MODEL_DIR is not set and ${currentFile} does not hold a version name`);
+  }
+  return resolve(packageDir, 'models', version);
+}
+
+/**
+ * Reads the configuration from an environment (pass `process.env` at start, a plain object in tests).
+ * @throws {ConfigError} naming each invalid variable and why.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: { packageDir?: string; cwd?: string } = {},
+): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const cwd = options.cwd ?? process.cwd();
+  const modelDir =
+    e.MODEL_DIR === undefined
+      ? defaultModelDir(options.packageDir)
+      : isAbsolute(e.MODEL_DIR)
+        ? e.MODEL_DIR
+        : resolve(cwd, e.MODEL_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    modelDir,
+    ortThreads: e.ORT_THREADS,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
