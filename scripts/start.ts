@@ -20,19 +20,20 @@ const logger = pino({ name: 'stack', level: config.logLevel });
 let stack: Stack | undefined;
 let stopping = false;
 
-async function stop(reason: string, code: number): Promise<void> {
+/** `groupSignalled`: Ctrl-C in a terminal signals the whole process group, children included. */
+async function stop(reason: string, code: number, groupSignalled = false): Promise<void> {
   if (stopping) {
     logger.warn('second stop request: exiting now');
     process.exit(code || 130);
   }
   stopping = true;
   logger.info({ reason }, 'stopping the stack');
-  await stack?.close();
+  await stack?.close({ groupSignalled });
   logger.info('stopped');
   process.exit(code);
 }
 
-process.on('SIGINT', () => void stop('SIGINT', 0));
+process.on('SIGINT', () => void stop('SIGINT', 0, true));
 process.on('SIGTERM', () => void stop('SIGTERM', 0));
 
 try {

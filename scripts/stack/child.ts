@@ -6,10 +6,10 @@ export interface ManagedChild {
   /** Resolves with the exit code (or signal) once the child has exited, however that happened. */
   readonly exited: Promise<number | NodeJS.Signals>;
   /**
-   * Sends SIGTERM, waits up to `graceMs` (default 10000) for the exit, then SIGKILL.
-   * Resolves when the child is gone.
+   * Waits `selfStopMs` (default 0) for the child to exit by itself, then sends SIGTERM, waits up to
+   * `graceMs` (default 10000) for the exit, then SIGKILL. Resolves when the child is gone.
    */
-  stop(graceMs?: number): Promise<void>;
+  stop(options?: { selfStopMs?: number; graceMs?: number }): Promise<void>;
 }
 
 // Children still running when this process exits, however it exits (even an uncaught error), get a
@@ -36,8 +36,15 @@ export function startChild(command: string, args: readonly string[], options: Sp
   return {
     process: child,
     exited,
-    async stop(graceMs = 10_000) {
-      if (child.exitCode !== null || child.signalCode !== null || !live.has(child)) return;
+    async stop({ selfStopMs = 0, graceMs = 10_000 } = {}) {
+      const gone = () => child.exitCode !== null || child.signalCode !== null || !live.has(child);
+      if (gone()) return;
+      if (selfStopMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, selfStopMs)))]);
+        clearTimeout(timer);
+        if (gone()) return;
+      }
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;

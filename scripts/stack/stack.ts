@@ -16,8 +16,13 @@ import { freePort } from './free-port.ts';
 export interface Stack {
   /** The one origin, e.g. `http://localhost:3000`. */
   url: string;
-  /** Stops the gateway, the model service child, the API adapter and the embedded DynamoDB, in that order. */
-  close(): Promise<void>;
+  /**
+   * Stops the gateway, the model service child, the API adapter and the embedded DynamoDB, in that
+   * order. `groupSignalled`: the signal went to the whole process group (Ctrl-C in a terminal), so
+   * the model service got it too and is given 3 s to stop by itself before it is sent SIGTERM (a
+   * second signal would make it skip its graceful shutdown).
+   */
+  close(options?: { groupSignalled?: boolean }): Promise<void>;
   /** Resolves when the model service exits on its own (a crash); the caller should then close. */
   modelServiceExited: Promise<number | NodeJS.Signals>;
 }
@@ -30,11 +35,11 @@ export interface Stack {
  * @throws {Error} when the web build fails, the model service is not ready in time, or the port is taken.
  */
 export async function startStack(config: StackConfig, logger: Logger): Promise<Stack> {
-  const cleanups: Array<() => Promise<void>> = [];
-  const closeAll = async () => {
+  const cleanups: Array<(options: { groupSignalled?: boolean }) => Promise<void>> = [];
+  const closeAll = async (options: { groupSignalled?: boolean } = {}) => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
-        await cleanup();
+        await cleanup(options);
       } catch (err) {
         logger.error({ err }, 'error while stopping the stack');
       }
@@ -79,7 +84,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       cwd: join(config.repoRoot, 'packages', 'model-service'),
       env: modelEnv,
     });
-    cleanups.push(() => modelService.stop());
+    cleanups.push(({ groupSignalled }) => modelService.stop({ selfStopMs: groupSignalled ? 3000 : 0 }));
     const modelOrigin = `http://127.0.0.1:${modelPort}`;
     await waitForReady(`${modelOrigin}/readyz`, modelService, config.modelReadyTimeoutMs);
     logger.info({ url: modelOrigin, pid: modelService.process.pid }, 'model service ready');
