@@ -72,7 +72,13 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     }
     logger.info({ endpoint: dynamo.endpoint, path: config.dynamoPath ?? 'in memory', table: config.tableName }, 'DynamoDB ready');
 
-    const api = await startApiServer({ port: 0, host: '127.0.0.1', tableName: config.tableName, endpoint: dynamo.endpoint });
+    const api = await startApiServer({
+      port: 0,
+      host: '127.0.0.1',
+      tableName: config.tableName,
+      endpoint: dynamo.endpoint,
+      logger: logger.child({ name: 'api' }),
+    });
     cleanups.push(() => api.close());
     logger.info({ url: api.url }, 'API adapter ready');
 
