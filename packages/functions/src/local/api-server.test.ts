@@ -1,0 +1,159 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { parse } from 'csv-parse/sync';
+import { pino } from 'pino';
+import { ErrorBodySchema, EXPORT_COLUMNS, ReviewResponseSchema, unguardSpreadsheetText } from '@sentiment/core';
+import { createDocumentClient } from '../clients.ts';
+import { createReviewStore } from '../review/store.ts';
+import { reviewBody } from '../testing/fixtures.ts';
+import { startApiServer, type ApiServer } from './api-server.ts';
+import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
+
+const TABLE = 'reviews-api-test';
+
+describe('local API adapter over HTTP on 127.0.0.1', () => {
+  let dynamo: LocalDynamo;
+  let api: ApiServer;
+
+  before(async () => {
+    dynamo = await startLocalDynamo();
+    api = await startApiServer({ port: 0, host: '127.0.0.1', tableName: TABLE, endpoint: dynamo.endpoint, logger: pino({ level: 'silent' }), exportPageSize: 3, bodyTimeoutMs: 300 });
+  });
+  after(async () => {
+    await api.close();
+    await dynamo.close();
+  });
+
+  const postJson = (path: string, body: unknown, type = 'application/json') =>
+    fetch(`${api.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  async function errorCode(response: Response): Promise<string> {
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    return ErrorBodySchema.parse(await response.json()).error.code;
+  }
+
+  test('approve then revise over HTTP answer 200 with the stored review', async () => {
+    const body = reviewBody({ predictedLabel: 'joy' });
+    const approved = await postJson('/api/approve', body);
+    assert.equal(approved.status, 200);
+    assert.equal(ReviewResponseSchema.parse(await approved.json()).review.action, 'approved');
+    const revised = await postJson('/api/revise', { ...body, label: 'fear' });
+    assert.equal(revised.status, 200);
+    const review = ReviewResponseSchema.parse(await revised.json()).review;
+    assert.equal(review.label, 'fear');
+    assert.equal(review.action, 'revised');
+  });
+
+  test('20 identical approvals in parallel all answer 200 and store one review', async () => {
+    const body = reviewBody({ text: 'parallel twenty' });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => postJson('/api/approve', body)));
+    assert.deepEqual(responses.map((r) => r.status), Array(20).fill(200));
+    const reviews = await Promise.all(responses.map(async (r) => ReviewResponseSchema.parse(await r.json()).review));
+    assert.equal(new Set(reviews.map((r) => JSON.stringify(r))).size, 1);
+    const client = createDocumentClient({ endpoint: dynamo.endpoint });
+    try {
+      const stored = [];
+      for await (const r of createReviewStore({ client, tableName: TABLE }).scanReviews()) if (r.text === 'parallel twenty') stored.push(r);
+      assert.equal(stored.length, 1);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  test('parallel approve and revise over HTTP both succeed and leave one consistent review', async () => {
+    const body = reviewBody({ predictedLabel: 'anger' });
+    const [a, r] = await Promise.all([postJson('/api/approve', body), postJson('/api/revise', { ...body, label: 'disgust' })]);
+    assert.equal(a.status, 200);
+    assert.equal(r.status, 200);
+    const csv = await (await fetch(`${api.url}/api/getcsv`)).text();
+    const rows = (parse(csv, { bom: true, columns: true }) as Record<string, string>[]).filter((row) => row.id === body.predictionId);
+    assert.equal(rows.length, 1);
+    const row = rows[0]!;
+    assert.ok((row.label === 'anger' && row.action === 'approved') || (row.label === 'disgust' && row.action === 'revised'), JSON.stringify(row));
+  });
+
+  test('getcsv streams every review (many small pages) with download headers, BOM and CRLF', async () => {
+    const bodies = Array.from({ length: 10 }, (_, i) => reviewBody({ text: `${i % 2 ? '+' : ''}row ${i}, with "quotes"; and café 😀` }));
+    for (const body of bodies) assert.equal((await postJson('/api/revise', body)).status, 200);
+    const response = await fetch(`${api.url}/api/getcsv?delimiter=semicolon`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
+    assert.equal(response.headers.get('content-disposition'), 'attachment; filename="sentiment.csv"');
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    const text = bytes.toString('utf8');
+    assert.ok(text.startsWith(`\uFEFF${EXPORT_COLUMNS.join(';')}\r\n`));
+    const records = parse(text, { bom: true, columns: true, delimiter: ';', record_delimiter: '\r\n' }) as Record<string, string>[];
+    for (const body of bodies) {
+      const row = records.find((r) => r.id === body.predictionId);
+      assert.ok(row, body.text);
+      assert.equal(unguardSpreadsheetText(row.text!), body.text);
+    }
+    assert.equal(new Set(records.map((r) => r.id)).size, records.length, 'no review twice across pages');
+  });
+
+  test('HEAD /api/getcsv answers the download headers without a body', async () => {
+    const response = await fetch(`${api.url}/api/getcsv`, { method: 'HEAD' });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-disposition'), 'attachment; filename="sentiment.csv"');
+  });
+
+  test('getcsv with another delimiter or query parameter is a JSON 400', async () => {
+    for (const query of ['delimiter=pipe', 'delimiter=%3B', 'x=1']) {
+      const response = await fetch(`${api.url}/api/getcsv?${query}`);
+      assert.equal(response.status, 400, query);
+      assert.equal(await errorCode(response), 'invalid_field');
+    }
+  });
+
+  test('unknown path → 404, wrong method → 405 with allow, both JSON', async () => {
+    const missing = await fetch(`${api.url}/api/nothing`);
+    assert.equal(missing.status, 404);
+    assert.equal(await errorCode(missing), 'not_found');
+    const get = await fetch(`${api.url}/api/approve`);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+    assert.equal(await errorCode(get), 'method_not_allowed');
+    const del = await fetch(`${api.url}/api/getcsv`, { method: 'DELETE' });
+    assert.equal(del.status, 405);
+    assert.equal(del.headers.get('allow'), 'GET, HEAD');
+  });
+
+  test('wrong content type → 415, malformed JSON → 400, invalid field → 400 over HTTP', async () => {
+    const body = reviewBody();
+    const wrongType = await postJson('/api/approve', body, 'text/plain');
+    assert.equal(wrongType.status, 415);
+    assert.equal(await errorCode(wrongType), 'unsupported_media_type');
+    const malformed = await postJson('/api/approve', '{"text":');
+    assert.equal(malformed.status, 400);
+    assert.equal(await errorCode(malformed), 'malformed_json');
+    const invalid = await postJson('/api/revise', { ...body, label: 'bored' });
+    assert.equal(invalid.status, 400);
+    assert.equal(await errorCode(invalid), 'invalid_field');
+  });
+
+  test('a body over 64 KiB → 413 JSON, and the server stays up', async () => {
+    const response = await postJson('/api/revise', { ...reviewBody(), pad: 'x'.repeat(200 * 1024) });
+    assert.equal(response.status, 413);
+    assert.equal(await errorCode(response), 'payload_too_large');
+    assert.equal((await postJson('/api/revise', reviewBody())).status, 200);
+  });
+
+  test('a body that stalls → 408 JSON', async () => {
+    const { hostname: host, port } = new URL(api.url);
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host, port, path: '/api/revise', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write('{"text":'); // and never the rest
+    });
+    assert.equal(status, 408);
+    assert.equal(ErrorBodySchema.parse(JSON.parse(body)).error.code, 'request_timeout');
+  });
+});
