@@ -310,6 +310,13 @@ describe('model service errors: bad input is a 4xx with a JSON body, never a 5xx
     assert.equal(ErrorBodySchema.parse(parsed.json).error.code, 'malformed_request');
   });
 
+  it('headers over 16 KiB → 431 JSON', async () => {
+    const { response } = await rawExchange(s.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+    const parsed = parseRawResponse(response);
+    assert.equal(parsed.status, 431, response);
+    assert.equal(ErrorBodySchema.parse(parsed.json).error.code, 'headers_too_large');
+  });
+
   it('the server still serves after all of the above', async () => {
     assert.equal((await postJson(s.url, '/predict', { text: 'still alive' })).status, 200);
   });
