@@ -11,10 +11,13 @@ import {
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { ApiError, createApiClient, CSV_PATHS, type ApiClient } from '../lib/api.ts';
+import { installStringWellFormed } from '../lib/compat.ts';
 import { shortcutFor } from '../lib/shortcuts.ts';
 import { checkInput } from '../lib/text-input.ts';
 import { ProbabilityBars } from './ProbabilityBars.tsx';
 
+// core's text rules call String.prototype.isWellFormed; some supported browsers lack it.
+installStringWellFormed();
 const defaultApi = createApiClient();
 
 /** A prediction together with the exact (normalised) text it was made for. */

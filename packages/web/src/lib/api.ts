@@ -15,6 +15,7 @@ import {
   type ReviseRequest,
 } from '@sentiment/core';
 import type { z } from 'zod';
+import { anySignal } from './compat.ts';
 
 /** Which backend a request went to; picks the wording of "unreachable" messages. */
 export type ServiceName = 'model' | 'review';
@@ -91,7 +92,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: signal ? anySignal([signal, timeout]) : timeout,
       });
     } catch (error) {
       if (timeout.aborted) {
