@@ -213,7 +213,7 @@ export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
           onChange={(event) => onInputChange(event.target.value)}
           onKeyDown={onTextKeyDown}
           aria-describedby="sentence-counter sentence-hint"
-          aria-invalid={inputError !== null}
+          aria-invalid={inputError !== null || (predict.error instanceof ApiError && predict.error.kind === 'rejected')}
           autoComplete="off"
           spellCheck
         />
