@@ -4,7 +4,7 @@ import { createDocumentClient } from '../clients.ts';
 import { loadConfig } from '../config.ts';
 import type { S3ExportTarget } from '../export/s3.ts';
 import { createReviewStore, type ReviewStore } from '../review/store.ts';
-import type { LambdaHandler } from '../lambda/edge.ts';
+import { errorResponse, type LambdaHandler } from '../lambda/edge.ts';
 
 /** Everything a handler needs, passed in (tests and the local adapter build their own). */
 export interface HandlerDeps {
@@ -36,8 +36,13 @@ export function coldStartDeps(): HandlerDeps {
 /** The exported Lambda `handler`: builds the real handler on first call (cold start) and reuses it. */
 export function lambdaEntry(create: (deps: HandlerDeps) => LambdaHandler): LambdaHandler {
   let built: LambdaHandler | undefined;
-  return (event) => {
-    built ??= create(coldStartDeps());
+  return async (event) => {
+    try {
+      built ??= create(coldStartDeps());
+    } catch (error) {
+      // A bad configuration still answers JSON (500, logged with the request id), not API Gateway's plain text.
+      return errorResponse(error, event, pino());
+    }
     return built(event);
   };
 }

@@ -1,0 +1,112 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
+import { parse } from 'csv-parse/sync';
+import { pino } from 'pino';
+import { EXPORT_COLUMNS, parseOrThrow, ReviseRequestSchema } from '@sentiment/core';
+import { LOCAL_CREDENTIALS } from '../clients.ts';
+import { createGetCsvHandler } from '../handlers/getcsv.ts';
+import { toApiGatewayEvent } from '../lambda/event.ts';
+import { createReviewStore, type ReviewStore } from '../review/store.ts';
+import { reviewBody, startTestTable, type TestTable } from '../testing/fixtures.ts';
+import { EXPORT_LINK_SECONDS } from './s3.ts';
+
+interface StoredObject {
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * A loopback stand-in for S3's single-request PutObject and GetObject (path style), enough to see what
+ * the export uploads. `failPuts` makes every PUT answer 500.
+ */
+function startS3Stub(): Promise<{ server: Server; url: string; objects: Map<string, StoredObject>; failPuts: { on: boolean } }> {
+  const objects = new Map<string, StoredObject>();
+  const failPuts = { on: false };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://stub').pathname;
+      if (req.method === 'PUT') {
+        if (failPuts.on) {
+          res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>stub</Message></Error>');
+          return;
+        }
+        objects.set(path, { body: Buffer.concat(chunks), headers: req.headers });
+        res.writeHead(200, { etag: '"stub"' }).end();
+      } else if (req.method === 'GET' && objects.has(path)) {
+        res.writeHead(200).end(objects.get(path)!.body);
+      } else {
+        res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code></Error>');
+      }
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects, failPuts });
+    });
+  });
+}
+
+describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', () => {
+  let table: TestTable;
+  let store: ReviewStore;
+  let stub: Awaited<ReturnType<typeof startS3Stub>>;
+  let s3: S3Client;
+
+  before(async () => {
+    table = await startTestTable();
+    store = createReviewStore({ client: table.client, tableName: table.tableName });
+    stub = await startS3Stub();
+    s3 = new S3Client({ region: 'us-east-1', endpoint: stub.url, forcePathStyle: true, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  });
+  after(async () => {
+    s3.destroy();
+    stub.server.closeAllConnections();
+    stub.server.close();
+    await table.close();
+  });
+
+  test('the CSV lands in the bucket and the answer is 303 to a 5-minute link that downloads sentiment.csv', async () => {
+    const bodies = [reviewBody({ text: '=danger, "quoted"; café 😀' }), reviewBody({ label: 'fear' })];
+    for (const body of bodies) await store.saveReview(parseOrThrow(ReviseRequestSchema, body));
+    const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), exportTarget: { client: s3, bucket: 'exports-bucket' }, now: () => new Date('2024-02-03T04:05:06.007Z') });
+    const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', requestId: 'req-s3' }));
+
+    assert.equal(result.statusCode, 303);
+    const location = new URL(String(result.headers?.location));
+    assert.equal(location.origin, stub.url);
+    assert.equal(location.pathname, '/exports-bucket/exports/2024-02-03T04-05-06.007Z-req-s3.csv');
+    assert.equal(location.searchParams.get('X-Amz-Expires'), String(EXPORT_LINK_SECONDS));
+    assert.equal(location.searchParams.get('response-content-disposition'), 'attachment; filename="sentiment.csv"');
+    assert.equal(location.searchParams.get('response-content-type'), 'text/csv; charset=utf-8');
+    assert.ok(location.searchParams.get('X-Amz-Signature'));
+
+    const object = stub.objects.get(location.pathname);
+    assert.ok(object, 'uploaded');
+    assert.equal(object.headers['content-type'], 'text/csv; charset=utf-8');
+    assert.equal(object.headers['content-disposition'], 'attachment; filename="sentiment.csv"');
+    const download = Buffer.from(await (await fetch(location)).arrayBuffer());
+    assert.deepEqual(download, object.body);
+    assert.deepEqual([...download.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    const records = parse(download, { bom: true, columns: true, delimiter: ';' }) as Record<string, string>[];
+    assert.deepEqual(Object.keys(records[0]!), [...EXPORT_COLUMNS]);
+    assert.deepEqual(records.map((r) => r.id).sort(), bodies.map((b) => b.predictionId).sort());
+    assert.equal(records.find((r) => r.id === bodies[0]!.predictionId)!.text, "'=danger, \"quoted\"; café 😀");
+  });
+
+  test('a failing upload is a 500 with the request id, not a hang', async () => {
+    stub.failPuts.on = true;
+    try {
+      const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), exportTarget: { client: s3, bucket: 'exports-bucket' } });
+      const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', requestId: 'req-s3-fail' }));
+      assert.equal(result.statusCode, 500);
+      assert.match(result.body ?? '', /"requestId":"req-s3-fail"/);
+    } finally {
+      stub.failPuts.on = false;
+    }
+  });
+});
