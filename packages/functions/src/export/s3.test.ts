@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { pino } from 'pino';
-import { EXPORT_COLUMNS, parseOrThrow, ReviseRequestSchema } from '@sentiment/core';
+import { EXPORT_COLUMNS, parseOrThrow, ReviseRequestSchema, type StoredReview } from '@sentiment/core';
 import { LOCAL_CREDENTIALS } from '../clients.ts';
 import { createGetCsvHandler } from '../handlers/getcsv.ts';
 import { toApiGatewayEvent } from '../lambda/event.ts';
 import { createReviewStore, type ReviewStore } from '../review/store.ts';
-import { reviewBody, startTestTable, type TestTable } from '../testing/fixtures.ts';
-import { EXPORT_LINK_SECONDS } from './s3.ts';
+import { probabilitiesFor, reviewBody, startTestTable, type TestTable } from '../testing/fixtures.ts';
+import { EXPORT_LINK_SECONDS, exportReviewsToS3 } from './s3.ts';
 
 interface StoredObject {
   body: Buffer;
@@ -19,22 +19,47 @@ interface StoredObject {
 }
 
 /**
- * A loopback stand-in for S3's single-request PutObject and GetObject (path style), enough to see what
- * the export uploads. `failPuts` makes every PUT answer 500.
+ * A loopback stand-in for the S3 calls the export makes (path style): PutObject, the multipart trio
+ * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload), AbortMultipartUpload and GetObject.
+ * `failPuts` makes every PUT answer 500.
  */
-function startS3Stub(): Promise<{ server: Server; url: string; objects: Map<string, StoredObject>; failPuts: { on: boolean } }> {
+function startS3Stub() {
   const objects = new Map<string, StoredObject>();
+  const uploads = new Map<string, { headers: StoredObject['headers']; parts: Map<number, Buffer> }>();
+  const calls: string[] = [];
   const failPuts = { on: false };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const path = new URL(req.url ?? '/', 'http://stub').pathname;
-      if (req.method === 'PUT') {
-        if (failPuts.on) {
-          res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>stub</Message></Error>');
-          return;
-        }
+      const url = new URL(req.url ?? '/', 'http://stub');
+      const path = url.pathname;
+      const uploadId = url.searchParams.get('uploadId');
+      const xml = (body: string) => res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>${body}`);
+      if (req.method === 'PUT' && failPuts.on) {
+        calls.push('PUT (failed)');
+        res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>stub</Message></Error>');
+      } else if (req.method === 'POST' && url.searchParams.has('uploads')) {
+        calls.push('CreateMultipartUpload');
+        const id = `upload-${uploads.size + 1}`;
+        uploads.set(id, { headers: req.headers, parts: new Map() });
+        xml(`<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>${path}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+      } else if (req.method === 'PUT' && uploadId) {
+        calls.push('UploadPart');
+        uploads.get(uploadId)!.parts.set(Number(url.searchParams.get('partNumber')), Buffer.concat(chunks));
+        res.writeHead(200, { etag: `"part-${url.searchParams.get('partNumber')}"` }).end();
+      } else if (req.method === 'POST' && uploadId) {
+        calls.push('CompleteMultipartUpload');
+        const upload = uploads.get(uploadId)!;
+        const numbers = [...upload.parts.keys()].sort((a, b) => a - b);
+        objects.set(path, { body: Buffer.concat(numbers.map((n) => upload.parts.get(n)!)), headers: upload.headers });
+        xml(`<CompleteMultipartUploadResult><Key>${path}</Key><ETag>"done"</ETag></CompleteMultipartUploadResult>`);
+      } else if (req.method === 'DELETE' && uploadId) {
+        calls.push('AbortMultipartUpload');
+        uploads.delete(uploadId);
+        res.writeHead(204).end();
+      } else if (req.method === 'PUT') {
+        calls.push('PutObject');
         objects.set(path, { body: Buffer.concat(chunks), headers: req.headers });
         res.writeHead(200, { etag: '"stub"' }).end();
       } else if (req.method === 'GET' && objects.has(path)) {
@@ -44,9 +69,9 @@ function startS3Stub(): Promise<{ server: Server; url: string; objects: Map<stri
       }
     });
   });
-  return new Promise((resolve) => {
+  return new Promise<{ server: Server; url: string; objects: typeof objects; calls: string[]; failPuts: typeof failPuts }>((resolve) => {
     server.listen(0, '127.0.0.1', () => {
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects, failPuts });
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, objects, calls, failPuts });
     });
   });
 }
@@ -108,5 +133,35 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
     } finally {
       stub.failPuts.on = false;
     }
+  });
+
+  test('an export over the 6 MB Lambda limit goes up in several parts and comes back whole', async () => {
+    const count = 20_000;
+    async function* synthetic(): AsyncGenerator<StoredReview> {
+      for (let i = 0; i < count; i++) {
+        yield {
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+          text: `review number ${i}, long enough to make the file big: ${'x'.repeat(300)}`,
+          predictedLabel: 'joy',
+          label: 'joy',
+          action: 'approved',
+          modelVersion: 'big-1',
+          probabilities: probabilitiesFor('joy'),
+          createdAt: '2024-01-01T00:00:00.000Z',
+          updatedAt: '2024-01-01T00:00:00.000Z',
+        };
+      }
+    }
+    stub.calls.length = 0;
+    const link = new URL(await exportReviewsToS3(synthetic(), 'comma', { client: s3, bucket: 'exports-bucket' }, { requestId: 'big', now: new Date(0) }));
+    const object = stub.objects.get(link.pathname);
+    assert.ok(object);
+    assert.ok(object.body.length > 6 * 1024 * 1024, `${object.body.length} bytes`);
+    assert.equal(stub.calls[0], 'CreateMultipartUpload');
+    assert.ok(stub.calls.filter((c) => c === 'UploadPart').length >= 2, stub.calls.join(','));
+    assert.equal(stub.calls.at(-1), 'CompleteMultipartUpload');
+    const records = parse(object.body, { bom: true }) as string[][];
+    assert.equal(records.length, count + 1);
+    assert.equal(records[count]![0], `00000000-0000-4000-8000-${String(count - 1).padStart(12, '0')}`);
   });
 });
