@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { normalizeText } from '@sentiment/core';
+import { charNgrams, Featurizer, fitTokenizer, packBatch, tokenize, wordNgrams, type FeatureOptions } from './features.ts';
+
+const OPTIONS: FeatureOptions = {
+  wordNgramMax: 2,
+  charNgramMin: 3,
+  charNgramMax: 4,
+  minDf: 1,
+  wordScale: 1,
+  charScale: 0.5,
+  gloveScale: 2,
+};
+
+describe('tokenize', () => {
+  it('lowercases and drops punctuation', () => {
+    assert.deepEqual(tokenize('When my DOG died, I cried!!! (a lot)'), ['when', 'my', 'dog', 'died', 'i', 'cried', 'a', 'lot']);
+  });
+
+  it('expands contractions into words GloVe knows, with straight or curly apostrophes', () => {
+    assert.deepEqual(tokenize("I didn't know I'm late"), ['i', 'did', 'not', 'know', 'i', 'am', 'late']);
+    assert.deepEqual(tokenize('I didn’t, we’re, they’ve, you’ll, he’d'), [
+      'i', 'did', 'not', 'we', 'are', 'they', 'have', 'you', 'will', 'he', 'would',
+    ]);
+    assert.deepEqual(tokenize("can't won't ain't"), ['can', 'not', 'will', 'not', 'is', 'not']);
+  });
+
+  it("drops the possessive 's but keeps the noun", () => {
+    assert.deepEqual(tokenize("my friend's car"), ['my', 'friend', 'car']);
+  });
+
+  it('keeps accented letters and digits as parts of tokens', () => {
+    assert.deepEqual(tokenize(normalizeText('Fiance\u0301e café 2nd')), ['fiancée', 'café', '2nd']);
+  });
+
+  it('gives no tokens for punctuation or emoji only', () => {
+    assert.deepEqual(tokenize('?!… 😀'), []);
+  });
+});
+
+describe('n-grams', () => {
+  it('makes word unigrams and bigrams', () => {
+    assert.deepEqual(wordNgrams(['a', 'b', 'c'], 2), ['a', 'b', 'c', 'a b', 'b c']);
+  });
+
+  it('makes character n-grams inside space-padded tokens, counting code points', () => {
+    assert.deepEqual(charNgrams(['ab'], 3, 4), [' ab', 'ab ', ' ab ']);
+    assert.deepEqual(charNgrams(['é😀'], 3, 3), [' é😀', 'é😀 ']);
+  });
+});
+
+describe('Featurizer', () => {
+  const texts = ['I was afraid of the dog', 'I was happy with the dog', 'the exam made me afraid'];
+  const config = fitTokenizer(texts, OPTIONS, ['afraid', 'dog', 'happy']);
+  const featurizer = new Featurizer(config);
+
+  it('lays out ids: padding 0, then word, char and word-vector blocks', () => {
+    assert.equal(featurizer.charOffset, 1 + config.word.vocab.length);
+    assert.equal(featurizer.gloveOffset, featurizer.charOffset + config.char.vocab.length);
+    assert.equal(featurizer.tableSize, featurizer.gloveOffset + 3);
+  });
+
+  it('L2-normalises each TF-IDF block to its scale and weights the word-vector bag as a scaled mean', () => {
+    const f = featurizer.features('I was afraid of the dog dog');
+    let word = 0;
+    let char = 0;
+    let glove = 0;
+    f.ids.forEach((id, j) => {
+      const w = f.weights[j] ?? 0;
+      if (id < featurizer.charOffset) word += w * w;
+      else if (id < featurizer.gloveOffset) char += w * w;
+      else glove += w;
+    });
+    assert.ok(Math.abs(Math.sqrt(word) - 1) < 1e-12);
+    assert.ok(Math.abs(Math.sqrt(char) - 0.5) < 1e-12);
+    assert.ok(Math.abs(glove - 2) < 1e-12, 'word-vector weights sum to the scale');
+    // "dog" is 2 of the 3 words found (afraid, dog, dog), so it carries 2/3 of the bag.
+    const dogId = featurizer.gloveOffset + (config.glove?.vocab.indexOf('dog') ?? -1);
+    assert.ok(Math.abs((f.weights[f.ids.indexOf(dogId)] ?? 0) - (2 * 2) / 3) < 1e-12);
+    assert.deepEqual([...f.ids].sort((a, b) => a - b), f.ids, 'ids are sorted');
+    assert.equal(new Set(f.ids).size, f.ids.length, 'ids are unique');
+  });
+
+  it('ignores out-of-vocabulary words and returns nothing for a text of unknown words', () => {
+    assert.deepEqual(featurizer.features('zzzz qqqq'), { ids: [], weights: [] });
+  });
+
+  it('weights a rarer n-gram higher than a common one (idf)', () => {
+    const f = featurizer.features('happy the');
+    const weight = (gram: string) => f.weights[f.ids.indexOf(1 + config.word.vocab.indexOf(gram))] ?? 0;
+    assert.ok(weight('happy') > weight('the'));
+  });
+
+  it('packs a batch with padding (id 0, weight 0) after each row, at least one column wide', () => {
+    const packed = packBatch([
+      { ids: [3, 5], weights: [0.5, 0.25] },
+      { ids: [], weights: [] },
+    ]);
+    assert.equal(packed.width, 2);
+    assert.deepEqual([...packed.ids], [3n, 5n, 0n, 0n]);
+    assert.deepEqual([...packed.weights], [0.5, 0.25, 0, 0]);
+    assert.equal(packBatch([{ ids: [], weights: [] }]).width, 1);
+  });
+});

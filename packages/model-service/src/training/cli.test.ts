@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { LABELS } from '@sentiment/core';
+import { ModelInfoSchema } from '../model/artifacts.ts';
+import { loadOnnxPredictor } from '../model/onnx-predictor.ts';
+import { syntheticData } from './test-fixtures.ts';
+
+const run = promisify(execFile);
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs a command entry point as `npm run` would, from `cwd` (INIT_CWD), and returns code and output. */
+async function cli(script: 'train-cli.ts' | 'eval-cli.ts', args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(PACKAGE_DIR, 'src/training', script), ...args], {
+      cwd: PACKAGE_DIR,
+      env: { ...process.env, INIT_CWD: cwd },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'train-cli-'));
+    const { texts, labels } = syntheticData(210, 1);
+    const rows = texts.map((t, i) => `"${t.replaceAll('"', '""')}",${labels[i]}`);
+    await writeFile(path.join(dir, 'train.csv'), `text,label\r\n${rows.join('\r\n')}\r\n`);
+    const test = syntheticData(70, 2);
+    // Second file as the app exports it: BOM, ';' delimiter, extra columns.
+    await writeFile(
+      path.join(dir, 'export.csv'),
+      `\uFEFFid;text;label;predicted_label\r\n${test.texts.map((t, i) => `p${i};${t};${test.labels[i]};joy`).join('\r\n')}\r\n`,
+    );
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains with relative paths, writes the three files with honest metrics, promotes, and the model predicts', async () => {
+    const result = await cli(
+      'train-cli.ts',
+      ['--data', 'train.csv', '--data', 'export.csv', '--out', 'models', '--version', 'tiny-1', '--promote', '--folds', '3', '--no-glove'],
+      dir,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Cross-validated metrics \(3 folds/);
+    assert.match(result.stdout, /confusion matrix/);
+    assert.equal(result.stderr, '', 'no progress output when stderr is not a terminal');
+    const modelDir = path.join(dir, 'models', 'tiny-1');
+    assert.equal((await readFile(path.join(dir, 'models', 'CURRENT'), 'utf8')).trim(), 'tiny-1');
+    const info = ModelInfoSchema.parse(JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8')));
+    assert.deepEqual(info.labels, [...LABELS]);
+    assert.match(info.evaluation.method, /3-fold stratified cross-validation/);
+    assert.ok(info.evaluation.metrics.accuracy > 0.8, `cue words make this easy; got ${info.evaluation.metrics.accuracy}`);
+    assert.equal(info.evaluation.metrics.count, 280);
+    const data = info['data'] as Array<{ file: string; sha256: string; rows: number }>;
+    assert.deepEqual(
+      data.map((d) => [d.file, d.rows]),
+      [
+        ['train.csv', 210],
+        ['export.csv', 70],
+      ],
+    );
+    assert.match(data[0]!.sha256, /^[0-9a-f]{64}$/);
+
+    const predictor = await loadOnnxPredictor(modelDir, { threads: 1 });
+    try {
+      const [p] = await predictor.predict(['I was furious and angry, it was unfair']);
+      assert.equal(LABELS.reduce((best, label) => (p![label] > p![best] ? label : best)), 'anger');
+    } finally {
+      await predictor.close();
+    }
+
+    const evaluated = await cli('eval-cli.ts', ['--data', 'export.csv', '--model', 'models/tiny-1'], dir);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    assert.match(evaluated.stdout, /rows 70 {2}accuracy \d\.\d{3} {2}macro-F1 \d\.\d{3}/);
+    assert.match(evaluated.stdout, /confusion matrix/);
+  });
+
+  it('exits 2 with the usage on a bad command line', async () => {
+    for (const args of [[], ['--data'], ['--data', 'x.csv', '--bogus'], ['--data', 'x.csv', '--folds', '1'], ['--data', 'x.csv', '--version', '../up']]) {
+      const result = await cli('train-cli.ts', args, dir);
+      assert.equal(result.code, 2, `train ${args.join(' ')}`);
+      assert.match(result.stderr, /Usage: npm run train/);
+    }
+    const evaluated = await cli('eval-cli.ts', ['--model', 'x'], dir);
+    assert.equal(evaluated.code, 2);
+  });
+
+  it('prints help and exits 0', async () => {
+    const result = await cli('train-cli.ts', ['--help'], dir);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /--promote/);
+  });
+
+  it('exits 1 naming the file and line of an unknown label', async () => {
+    await writeFile(path.join(dir, 'bad.csv'), 'text,label\nI was happy,joy\nI was hungry,hunger\n');
+    const result = await cli('train-cli.ts', ['--data', 'bad.csv', '--no-glove', '--out', 'models-bad'], dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /bad\.csv:3: unknown label "hunger"/);
+  });
+});

