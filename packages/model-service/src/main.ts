@@ -1,0 +1,93 @@
+/**
+ * Process entry of the model service: `node --import tsx src/main.ts` (from the package folder,
+ * or `npm start -w packages/model-service`). Configuration: see `EnvSchema` in `config.ts`.
+ *
+ * Order: read config (exit 1 on a bad value) → listen (so `/healthz` answers and `/readyz` says 503
+ * while the model loads) → load the one ONNX session → ready. SIGTERM or SIGINT: readiness 503,
+ * in-flight requests finish, idle sockets close, the session is released, exit 0. A second signal
+ * exits 1 at once. Logs are JSON lines on stdout; the line with `"msg":"listening"` holds the URL.
+ */
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { LABELS } from '@sentiment/core';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadOnnxPredictor } from './model/onnx-predictor.ts';
+import type { Predictor } from './model/predictor.ts';
+import { createApp } from './server/app.ts';
+import { createMetrics } from './server/metrics.ts';
+import { startServer } from './server/server.ts';
+import { ServiceState } from './server/state.ts';
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`model-service: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = pino({ level: config.logLevel, base: { service: 'model-service' } });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled rejection');
+    process.exit(1);
+  });
+
+  const state = new ServiceState();
+  const metrics = createMetrics({ defaultMetrics: true });
+  const app = createApp({ state, logger, metrics });
+  const server = await startServer({
+    app,
+    state,
+    logger,
+    port: config.port,
+    host: config.host,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+  });
+  logger.info({ url: server.url, modelDir: config.modelDir, ortThreads: config.ortThreads }, 'listening');
+
+  let predictor: Predictor | undefined;
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal; exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: readiness fails, in-flight requests finish');
+    await server.close();
+    await predictor?.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
+
+  const started = performance.now();
+  try {
+    predictor = await loadOnnxPredictor(config.modelDir, { threads: config.ortThreads });
+    const outputs = [...predictor.labels].sort().join(',');
+    if (outputs !== [...LABELS].sort().join(',')) {
+      throw new Error(`model labels ${predictor.labels.join(',')} are not the seven labels ${LABELS.join(',')}`);
+    }
+  } catch (err) {
+    logger.fatal({ err, modelDir: config.modelDir }, 'model failed to load');
+    await server.close();
+    process.exit(1);
+  }
+  if (stopping) return;
+  state.setPredictor(predictor);
+  metrics.setModelVersion(predictor.modelVersion);
+  logger.info({ modelVersion: predictor.modelVersion, loadMs: Math.round(performance.now() - started) }, 'ready');
+}
+
+await main();
