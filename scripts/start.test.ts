@@ -24,6 +24,8 @@ async function startStack(env: Record<string, string>): Promise<Started> {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: '0', WEB_BUILD: 'never', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group, so a test can send Ctrl-C's SIGINT to the group as a terminal does.
+    detached: true,
   });
   let modelServicePid: number | undefined;
   const lines = createInterface({ input: child.stdout! });
@@ -38,9 +40,9 @@ async function startStack(env: Record<string, string>): Promise<Started> {
         return;
       }
       try {
-        const entry = JSON.parse(line) as { msg?: string; pid?: number; name?: string };
-        if (entry.name === 'stack' && entry.msg === 'model service ready' && typeof entry.pid === 'number') {
-          modelServicePid = entry.pid;
+        const entry = JSON.parse(line) as { msg?: string; modelServicePid?: number; name?: string };
+        if (entry.name === 'stack' && entry.msg === 'model service ready' && typeof entry.modelServicePid === 'number') {
+          modelServicePid = entry.modelServicePid;
         }
       } catch {
         // Not a JSON log line (the model service shares stdout).
@@ -60,9 +62,11 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function stop(started: Started, signal: NodeJS.Signals): Promise<number | null> {
+/** `group`: signal the whole process group (Ctrl-C in a terminal), not only start.ts. */
+async function stop(started: Started, signal: NodeJS.Signals, group = false): Promise<number | null> {
   const exited = once(started.child, 'exit');
-  started.child.kill(signal);
+  if (group) process.kill(-started.child.pid!, signal);
+  else started.child.kill(signal);
   const [code] = (await exited) as [number | null];
   return code;
 }
@@ -104,7 +108,7 @@ describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
       const res = await fetch(`${first.url}/api/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(review) });
       assert.equal(res.status, 200);
     } finally {
-      assert.equal(await stop(first, 'SIGINT'), 0);
+      assert.equal(await stop(first, 'SIGINT', true), 0);
     }
     assert.equal(isRunning(first.modelServicePid), false, 'no orphaned model service');
 

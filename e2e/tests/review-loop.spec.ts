@@ -9,7 +9,8 @@ test.describe('the review loop', () => {
   test('scenario I: submit a sentence, see the prediction, approve it', async ({ page }) => {
     await page.goto('/');
     await expect(page.getByRole('heading', { name: 'Sentiment Prediction' })).toBeVisible();
-    const text = uniqueSentence('I was overjoyed when I passed my driving test on the first try');
+    // A plain sentence (no unique suffix): this test reads no CSV rows, and it is the README's picture.
+    const text = 'I was overjoyed when I passed my driving test on the first try';
     const predicted = await submitSentence(page, text);
     // All seven probabilities are shown beside the verdict.
     for (const label of ['fear', 'guilt', 'joy', 'anger', 'disgust', 'sadness', 'shame']) {

@@ -77,7 +77,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       host: '127.0.0.1',
       tableName: config.tableName,
       endpoint: dynamo.endpoint,
-      logger: logger.child({ name: 'api' }),
+      logger: logger.child({ component: 'api' }),
     });
     cleanups.push(() => api.close());
     logger.info({ url: api.url }, 'API adapter ready');
@@ -93,7 +93,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     cleanups.push(({ groupSignalled }) => modelService.stop({ selfStopMs: groupSignalled ? 3000 : 0 }));
     const modelOrigin = `http://127.0.0.1:${modelPort}`;
     await waitForReady(`${modelOrigin}/readyz`, modelService, config.modelReadyTimeoutMs);
-    logger.info({ url: modelOrigin, pid: modelService.process.pid }, 'model service ready');
+    logger.info({ url: modelOrigin, modelServicePid: modelService.process.pid }, 'model service ready');
 
     const gateway = createGateway({ staticDir: outDir, apiTarget: api.url, modelTarget: modelOrigin, logger });
     await listen(gateway, config.port, config.host);
