@@ -1,0 +1,91 @@
+import type { Storage } from './storage.ts';
+
+/**
+ * The HTTP API (API Gateway v2) with one Lambda per route. Routes keep the `/api` prefix because
+ * the router forwards `/api/*` unchanged.
+ *
+ * Least privilege: each function gets only the DynamoDB / S3 actions its handler performs, on the
+ * one table / bucket; the `Reviews` and `Exports` linkables carry names only.
+ * - approve, revise: conditional `PutItem` / `UpdateItem` on the reviews table.
+ * - getcsv: `Scan` of the table (paged to its end); multipart `PutObject` (+ `AbortMultipartUpload`)
+ *   and `GetObject` under `exports/` in the exports bucket, to stream the CSV there (so the 6 MB
+ *   Lambda response limit never cuts it) and presign its download (303).
+ *
+ * Throttling: {@link THROTTLE} on the `$default` stage, so a burst cannot run up the DynamoDB bill.
+ */
+
+/** Stage-wide API throttling: steady requests per second and burst bucket size. */
+export const THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+
+/** Key prefix getcsv writes exports under (packages/functions/src/export/s3.ts). */
+export const EXPORT_PREFIX = 'exports/';
+
+/** Lambda handlers, relative to the repository root. */
+export const HANDLERS = {
+  approve: 'packages/functions/src/handlers/approve.handler',
+  revise: 'packages/functions/src/handlers/revise.handler',
+  getcsv: 'packages/functions/src/handlers/getcsv.handler',
+} as const;
+
+export function createApi(storage: Storage) {
+  const { table, exportsBucket, reviews, exportsLink } = storage;
+
+  const api = new sst.aws.ApiGatewayV2('Api', {
+    transform: {
+      stage: (args) => {
+        args.defaultRouteSettings = {
+          throttlingRateLimit: THROTTLE.rateLimit,
+          throttlingBurstLimit: THROTTLE.burstLimit,
+        };
+      },
+    },
+  });
+
+  const common = {
+    runtime: 'nodejs22.x',
+    architecture: 'arm64',
+    memory: '512 MB',
+    environment: { REVIEWS_TABLE: table.name },
+  } as const;
+
+  const writeReviews = sst.aws.permission({
+    actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    resources: [table.arn],
+  });
+
+  api.route('POST /api/approve', {
+    ...common,
+    handler: HANDLERS.approve,
+    timeout: '10 seconds',
+    link: [reviews],
+    permissions: [writeReviews],
+  });
+
+  api.route('POST /api/revise', {
+    ...common,
+    handler: HANDLERS.revise,
+    timeout: '10 seconds',
+    link: [reviews],
+    permissions: [writeReviews],
+  });
+
+  api.route('GET /api/getcsv', {
+    ...common,
+    handler: HANDLERS.getcsv,
+    // 100,000 reviews scan and upload in well under this; API Gateway itself gives up at 30 s.
+    timeout: '29 seconds',
+    memory: '1024 MB',
+    environment: { REVIEWS_TABLE: table.name, EXPORT_BUCKET: exportsBucket.name },
+    link: [reviews, exportsLink],
+    permissions: [
+      sst.aws.permission({ actions: ['dynamodb:Scan'], resources: [table.arn] }),
+      // Multipart upload (`@aws-sdk/lib-storage`) needs PutObject and, to clean up, Abort.
+      sst.aws.permission({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+        resources: [$interpolate`${exportsBucket.arn}/${EXPORT_PREFIX}*`],
+      }),
+    ],
+  });
+
+  return { api };
+}

@@ -1,0 +1,152 @@
+/**
+ * Evaluates `sst.config.ts` offline: bundles SST's platform (from `.sst/platform`, written by
+ * `sst install`) and the config with the esbuild that SST installs there, then runs the config's
+ * `app()` and `run()` under Pulumi mocks in a child process (`evaluate-child.ts`) and returns the
+ * registered resource graph.
+ *
+ * This leans on SST's internal layout (`src/components/index.ts`, `src/shim/run.js`,
+ * `src/auto/run.ts`, the `$app`/`$cli` globals and the CLI RPC), so it is pinned to
+ * {@link SST_VERSION} and refuses to run against another platform version.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Graph } from './graph.ts';
+
+const run = promisify(execFile);
+
+/** The SST version this evaluator was written against (root devDependency `sst`). */
+export const SST_VERSION = '4.17.1';
+
+/** Repository root: two folders above this file. */
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface EvaluateOptions {
+  /** Stage name passed to `app()` and `$app.stage`. */
+  stage: string;
+  /** The config to evaluate; default `<root>/sst.config.ts`. */
+  configFile?: string;
+  /** Repository root (`$cli.paths.root`); default {@link REPO_ROOT}. */
+  root?: string;
+}
+
+function platformDir(root: string): string {
+  return path.join(root, '.sst', 'platform');
+}
+
+/** Throws with the fix when `.sst/platform` is missing or from another SST version. */
+export function assertPlatform(root = REPO_ROOT): void {
+  const versionFile = path.join(platformDir(root), 'version');
+  if (!fs.existsSync(versionFile)) {
+    throw new Error('.sst/platform is missing: run `npm run check:infra` (it runs `sst install` first)');
+  }
+  const version = fs.readFileSync(versionFile, 'utf8').trim();
+  if (version !== SST_VERSION) {
+    throw new Error(`.sst/platform is SST ${version}; this check is written for ${SST_VERSION}. Rerun \`sst install\`.`);
+  }
+}
+
+async function loadEsbuild(root: string): Promise<typeof import('esbuild')> {
+  const main = path.join(platformDir(root), 'node_modules', 'esbuild', 'lib', 'main.js');
+  const mod = (await import(pathToFileURL(main).href)) as typeof import('esbuild') & { default?: typeof import('esbuild') };
+  return mod.default ?? mod;
+}
+
+/**
+ * Bundles SST's components, shim and `auto/run` into one ESM file inside `.sst/platform` (so its
+ * packages resolve from `.sst/platform/node_modules`). Cached: rebuilt only when missing.
+ */
+async function bundlePlatform(root: string): Promise<string> {
+  const dir = platformDir(root);
+  const outfile = path.join(dir, '.check', `platform-${SST_VERSION}.mjs`);
+  if (fs.existsSync(outfile)) return outfile;
+  const esbuild = await loadEsbuild(root);
+  const entry = [
+    `export * as pulumi from '@pulumi/pulumi';`,
+    `export * as aws from '@pulumi/aws';`,
+    `export * as sst from './src/components/index.ts';`,
+    `export * as shim from './src/shim/run.js';`,
+    `export { run } from './src/auto/run.ts';`,
+    `export * as esbuild from 'esbuild';`,
+  ].join('\n');
+  await esbuild.build({
+    stdin: { contents: entry, resolveDir: dir, loader: 'ts', sourcefile: 'check-entry.ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: `${outfile}.tmp.mjs`,
+    packages: 'external',
+    logLevel: 'error',
+    banner: {
+      // Some platform sources use require/__dirname; give the ESM bundle both.
+      js: [
+        `import { createRequire as __createRequire } from 'node:module';`,
+        `import { fileURLToPath as __fileURLToPath } from 'node:url';`,
+        `const require = __createRequire(import.meta.url);`,
+        `const __filename = __fileURLToPath(import.meta.url);`,
+        `const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));`,
+      ].join('\n'),
+    },
+  });
+  fs.renameSync(`${outfile}.tmp.mjs`, outfile);
+  return outfile;
+}
+
+/** Bundles the config (and the `infra/` files it imports) into one ESM file; it uses only globals. */
+async function bundleConfig(root: string, configFile: string, outDir: string): Promise<string> {
+  const esbuild = await loadEsbuild(root);
+  const outfile = path.join(outDir, 'sst.config.mjs');
+  await esbuild.build({
+    entryPoints: [configFile],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+/**
+ * Evaluates one config for one stage and returns its resource graph. Never touches AWS: see
+ * `evaluate-child.ts` for the mocks.
+ *
+ * @throws when `.sst/platform` is missing or the child process crashes (not for config errors:
+ *   those are returned in `graph.errors`).
+ */
+export async function evaluate(options: EvaluateOptions): Promise<Graph> {
+  const root = options.root ?? REPO_ROOT;
+  assertPlatform(root);
+  const configFile = options.configFile ?? path.join(root, 'sst.config.ts');
+  const scratch = fs.mkdtempSync(path.join(platformDir(root), '.check', `eval-${options.stage}-`));
+  try {
+    const platform = await bundlePlatform(root);
+    const config = await bundleConfig(root, configFile, scratch);
+    const out = path.join(scratch, 'graph.json');
+    const child = path.join(import.meta.dirname, 'evaluate-child.ts');
+    try {
+      await run(
+        process.execPath,
+        ['--import', 'tsx', child, '--platform', platform, '--config', config, '--stage', options.stage, '--root', root, '--work', scratch, '--out', out],
+        {
+          cwd: root,
+          // Never let an evaluation reach out: no AWS credentials, and a bound on time.
+          env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', PULUMI_CONFIG_PASSPHRASE: 'check' },
+          timeout: 120_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
+    } catch (error) {
+      const failure = error as { stderr?: string; message: string };
+      throw new Error(`evaluating ${path.relative(root, configFile)} (stage ${options.stage}) crashed: ${failure.stderr || failure.message}`);
+    }
+    return JSON.parse(fs.readFileSync(out, 'utf8')) as Graph;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
