@@ -9,6 +9,7 @@ import type { Label } from '@sentiment/core';
 import { formatMetrics } from '../model/metrics.ts';
 import { EXIT_DATA, EXIT_USAGE, UsageError, endProgress, progress, resolveFromCaller } from './cli-common.ts';
 import { DataError, readLabelledCsv } from './csv.ts';
+import { DEFAULT_RNN_OPTIONS, fitBiGru } from './rnn.ts';
 import { crossValidate, DEFAULT_TRAIN_OPTIONS, loadGlove, predictTrained, trainModel, type Glove, type TrainOptions } from './pipeline.ts';
 
 type Fit = (texts: string[], labels: Label[], fold: number) => Promise<(texts: string[]) => Promise<Float64Array>>;
@@ -63,6 +64,28 @@ const CANDIDATES: Record<string, Candidate> = {
     description: 'the same plus the mean GloVe 6B 100d vector of the words (the shipped recipe)',
     needsGlove: true,
     make: (glove, say, tweak) => linearFit(glove, linearOptions(DEFAULT_TRAIN_OPTIONS.features.gloveScale, tweak), say),
+  },
+  bigru: {
+    description: `bidirectional GRU (${DEFAULT_RNN_OPTIONS.units} units each way) over fixed GloVe 100d token vectors, tfjs wasm, ${DEFAULT_RNN_OPTIONS.epochs} epochs`,
+    needsGlove: true,
+    make: (glove, say) => async (texts, labels, fold) =>
+      fitBiGru(texts, labels, glove!, DEFAULT_RNN_OPTIONS, (epoch, loss) => say(`fold ${fold + 1}: epoch ${epoch}, loss ${loss.toFixed(4)}`)),
+  },
+  ensemble: {
+    description: 'mean of the probabilities of tfidf-glove and bigru',
+    needsGlove: true,
+    make: (glove, say, tweak) => {
+      const linear = linearFit(glove, linearOptions(DEFAULT_TRAIN_OPTIONS.features.gloveScale, tweak), say);
+      const rnn = CANDIDATES.bigru!.make(glove, say, tweak);
+      return async (texts, labels, fold) => {
+        const a = await linear(texts, labels, fold);
+        const b = await rnn(texts, labels, fold);
+        return async (batch) => {
+          const [pa, pb] = [await a(batch), await b(batch)];
+          return pa.map((v, i) => (v + (pb[i] ?? 0)) / 2);
+        };
+      };
+    },
   },
 };
 
