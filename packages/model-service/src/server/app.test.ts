@@ -307,7 +307,9 @@ describe('model service errors: bad input is a 4xx with a JSON body, never a 5xx
     assert.ok(closedByServer);
     const parsed = parseRawResponse(response);
     assert.equal(parsed.status, 400, response);
-    assert.equal(ErrorBodySchema.parse(parsed.json).error.code, 'malformed_request');
+    const error = ErrorBodySchema.parse(parsed.json).error;
+    assert.equal(error.code, 'malformed_request');
+    assert.match(parsed.headers, new RegExp(`X-Request-Id: ${error.requestId}`));
   });
 
   it('headers over 16 KiB → 431 JSON', async () => {
