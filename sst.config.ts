@@ -20,13 +20,15 @@ export default $config({
     };
   },
   async run() {
+    const { readDeployConfig } = await import('./infra/config.ts');
     const { createStorage } = await import('./infra/storage.ts');
     const { createModelService } = await import('./infra/model.ts');
     const { createApi } = await import('./infra/api.ts');
     const { createWeb } = await import('./infra/web.ts');
 
+    const config = readDeployConfig(process.env);
     const storage = createStorage();
-    const model = createModelService();
+    const model = createModelService({ modelVersion: config.modelVersion });
     const api = createApi(storage);
     const web = createWeb({ api: api.api, model: model.service });
 

@@ -25,7 +25,12 @@ export const ALB_IDLE_TIMEOUT_S = 60;
 /** Scaling bounds and targets. Request target: ALB requests per task per minute. */
 export const SCALING = { min: 1, max: 3, cpuUtilization: 60, requestCount: 3000 } as const;
 
-export function createModelService() {
+/**
+ * @param config.modelVersion pin a committed model version (`MODEL_DIR=models/<version>`); by
+ *   default the service serves the version in models/CURRENT.
+ */
+export function createModelService(config: { modelVersion?: string | undefined } = {}) {
+  const production = $app.stage === 'production';
   const vpc = new sst.aws.Vpc('Vpc');
   const cluster = new sst.aws.Cluster('Cluster', { vpc });
 
@@ -44,7 +49,11 @@ export function createModelService() {
       ORT_THREADS: String(TASK_VCPU),
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
+      // Relative to the image's WORKDIR (/app), where every committed version is baked in.
+      ...(config.modelVersion ? { MODEL_DIR: `models/${config.modelVersion}` } : {}),
     },
+    // Fargate Spot (about 70% cheaper, may be interrupted) everywhere but production.
+    ...(production ? {} : { capacity: 'spot' as const }),
     health: {
       command: ['CMD', 'node', '-e', probe],
       startPeriod: '30 seconds',
@@ -73,7 +82,7 @@ export function createModelService() {
       requestCount: SCALING.requestCount,
     },
     // Production deploys wait until the new tasks pass the health check.
-    wait: $app.stage === 'production',
+    wait: production,
     transform: {
       loadBalancer: (args) => {
         args.idleTimeout = ALB_IDLE_TIMEOUT_S;

@@ -116,6 +116,8 @@ export function checkGraph(graph: Graph): string[] {
     if (health.path !== '/readyz') fail(`load balancer health check path is "${String(health.path)}", must be "/readyz"`);
     if (target.inputs.port !== serviceLb.containerPort) fail(`target group port ${String(target.inputs.port)} differs from the container port ${serviceLb.containerPort}`);
   }
+  const strategies = list(service?.inputs.capacityProviderStrategies as Array<{ capacityProvider: string }> | undefined);
+  if (production && strategies.some((s) => s.capacityProvider === 'FARGATE_SPOT')) fail('production: the model service must not run on Fargate Spot');
   const balancers = ofType(graph, 'aws:lb/loadBalancer:LoadBalancer');
   const balancer = balancers[0];
   const keepAliveS = KEEP_ALIVE_TIMEOUT_MS / 1000;

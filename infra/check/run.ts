@@ -63,21 +63,34 @@ async function main(): Promise<number> {
   }
   fs.mkdirSync(path.join(REPO_ROOT, '.sst', 'platform', '.check'), { recursive: true });
 
-  try {
-    await step('tsc -p infra/tsconfig.json (sst.config.ts + infra/)', () =>
-      exec(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'infra/tsconfig.json'], {
-        cwd: REPO_ROOT,
-        maxBuffer: 16 * 1024 * 1024,
-      }),
-    );
-  } catch (error) {
-    console.error((error as { stdout?: string }).stdout || String(error));
-    return 1;
-  }
+  // The type check and both evaluations are independent: run them side by side.
+  const started = Date.now();
+  console.log(`• tsc -p infra/tsconfig.json and run() under Pulumi mocks for ${STAGES.join(', ')} …`);
+  const [typecheck, ...graphs] = await Promise.allSettled([
+    exec(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'infra/tsconfig.json'], {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    }),
+    ...STAGES.map((stage) => evaluate({ stage })),
+  ]);
+  console.log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   let failures = 0;
-  for (const stage of STAGES) {
-    const graph = await step(`evaluate run() for stage "${stage}" under Pulumi mocks`, () => evaluate({ stage }));
+  if (typecheck.status === 'rejected') {
+    failures += 1;
+    const error = typecheck.reason as { stdout?: string; message?: string };
+    console.log(`  ✗ type check of sst.config.ts + infra/ failed:\n${error.stdout || error.message}`);
+  } else {
+    console.log('  ✓ type check of sst.config.ts + infra/ against .sst/platform/config.d.ts');
+  }
+  graphs.forEach((result, index) => {
+    const stage = STAGES[index]!;
+    if (result.status === 'rejected') {
+      failures += 1;
+      console.log(`  ✗ ${stage}: evaluation crashed: ${result.reason instanceof Error ? result.reason.message : String(result.reason)}`);
+      return;
+    }
+    const graph = result.value;
     const problems = checkGraph(graph);
     const counts = `${graph.resources.length} resources, ${graph.builds.length} functions built`;
     if (problems.length === 0) {
@@ -88,7 +101,7 @@ async function main(): Promise<number> {
       for (const problem of problems) console.log(`    - ${problem}`);
     }
     if (graph.unknownCalls.length > 0) console.log(`  note: provider calls answered generically: ${graph.unknownCalls.join(', ')}`);
-  }
+  });
   return failures === 0 ? 0 : 1;
 }
 
