@@ -14,8 +14,12 @@
  *   inside the VPC, so the tasks are reachable through the load balancer only.
  */
 
-/** vCPUs per task; also the ONNX Runtime intra-op thread count. */
+/** vCPUs per task; ONNX Runtime gets as many intra-op threads ({@link ortThreads}). */
 export const TASK_VCPU = 1;
+/** ONNX Runtime intra-op threads for a task size: its whole vCPUs, at least 1 (fractional tasks get 1). */
+export function ortThreads(vcpu: number): number {
+  return Math.max(1, Math.floor(vcpu));
+}
 /** Memory per task: the ONNX session and Node need well under 1 GB; 2 GB is Fargate's floor for 1 vCPU. */
 export const TASK_MEMORY = '2 GB';
 /** Port the service listens on inside the container. */
@@ -46,12 +50,14 @@ export function createModelService(config: { modelVersion?: string | undefined }
     environment: {
       PORT: String(SERVICE_PORT),
       HOST: '0.0.0.0',
-      ORT_THREADS: String(TASK_VCPU),
+      ORT_THREADS: String(ortThreads(TASK_VCPU)),
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
       // Relative to the image's WORKDIR (/app), where every committed version is baked in.
       ...(config.modelVersion ? { MODEL_DIR: `models/${config.modelVersion}` } : {}),
     },
+    // `sst dev` does not deploy the container; it runs the service locally instead.
+    dev: { command: 'npm start', directory: 'packages/model-service' },
     // Fargate Spot (about 70% cheaper, may be interrupted) everywhere but production.
     ...(production ? {} : { capacity: 'spot' as const }),
     health: {

@@ -143,7 +143,9 @@ export function checkGraph(graph: Graph): string[] {
   if (!task) fail('no ECS task definition for the model service');
   else {
     const vcpus = Number(task.inputs.cpu) / 1024;
-    if (String(vcpus) !== env.ORT_THREADS) fail(`ORT_THREADS is "${env.ORT_THREADS}", must equal the task's ${vcpus} vCPU`);
+    // Whole vCPUs, at least one thread (the service accepts integers ≥ 1 only).
+    const threads = String(Math.max(1, Math.floor(vcpus)));
+    if (threads !== env.ORT_THREADS) fail(`ORT_THREADS is "${env.ORT_THREADS}", must equal the task's ${vcpus} vCPU (${threads} thread(s))`);
     if (env.HOST !== '0.0.0.0') fail('model service container must set HOST=0.0.0.0');
     if (serviceLb && env.PORT !== String(serviceLb.containerPort)) fail(`container PORT "${env.PORT}" differs from the load balancer's container port ${serviceLb.containerPort}`);
   }

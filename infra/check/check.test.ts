@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { checkGraph } from './assertions.ts';
-import { evaluate, REPO_ROOT } from './evaluate.ts';
+import { evaluate, evaluateCached, REPO_ROOT } from './evaluate.ts';
 import type { Graph, GraphResource } from './graph.ts';
 
 /** Copies sst.config.ts and infra/*.ts to a temporary folder, applying `edits` (each must match). */
@@ -58,8 +58,8 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
       { file: 'sst.config.ts', search: "production ? 'retain' : 'remove'", replace: "'remove'" },
     ]);
     [production, dev, broken] = await Promise.all([
-      evaluate({ stage: 'production' }),
-      evaluate({ stage: 'dev' }),
+      evaluateCached({ stage: 'production' }),
+      evaluateCached({ stage: 'dev' }),
       evaluate({ stage: 'production', configFile: brokenFile }),
     ]);
     fs.rmSync(path.dirname(brokenFile), { recursive: true, force: true });
@@ -154,6 +154,9 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
     const g = clone(production);
     one(g, 'aws:ecs/taskDefinition:TaskDefinition').inputs.cpu = '2048';
     expectProblem(g, /ORT_THREADS is "1", must equal the task's 2 vCPU/);
+    const half = clone(production);
+    one(half, 'aws:ecs/taskDefinition:TaskDefinition').inputs.cpu = '512';
+    assert.ok(!checkGraph(half).some((p) => p.includes('ORT_THREADS')), 'a 0.5 vCPU task runs one thread');
   });
 
   it('reports a service that scales on CPU only', () => {

@@ -9,6 +9,7 @@
  * {@link SST_VERSION} and refuses to run against another platform version.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -149,4 +150,49 @@ export async function evaluate(options: EvaluateOptions): Promise<Graph> {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Files whose content decides the graph: the config, infra/ (mocks included), the handlers, the lock. */
+function fingerprint(root: string): string {
+  const hash = createHash('sha256');
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(ts|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) files.push(full);
+    }
+  };
+  walk(path.join(root, 'infra'));
+  walk(path.join(root, 'packages', 'functions', 'src'));
+  files.push(
+    path.join(root, 'sst.config.ts'),
+    path.join(root, 'package-lock.json'),
+    path.join(root, 'packages', 'model-service', 'Dockerfile.dockerignore'),
+    path.join(platformDir(root), 'version'),
+  );
+  for (const file of files.sort()) {
+    hash.update(path.relative(root, file)).update('\0');
+    hash.update(fs.existsSync(file) ? fs.readFileSync(file) : 'missing').update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * {@link evaluate} for the repository's own config, reusing the graph of an earlier evaluation
+ * when none of the files it depends on changed (kept in `.sst/platform/.check/graphs`). Lets
+ * `check:infra` and its tests share one evaluation per stage.
+ */
+export async function evaluateCached(options: { stage: string; root?: string }): Promise<Graph> {
+  const root = options.root ?? REPO_ROOT;
+  assertPlatform(root);
+  const dir = path.join(platformDir(root), '.check', 'graphs');
+  const file = path.join(dir, `${options.stage}-${fingerprint(root)}.json`);
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Graph;
+  const graph = await evaluate({ stage: options.stage, root });
+  fs.mkdirSync(dir, { recursive: true });
+  for (const old of fs.readdirSync(dir).filter((name) => name.startsWith(`${options.stage}-`))) fs.rmSync(path.join(dir, old));
+  fs.writeFileSync(file, JSON.stringify(graph));
+  return graph;
 }
