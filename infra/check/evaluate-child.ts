@@ -261,12 +261,30 @@ async function startRpcStub(esbuild: typeof import('esbuild')) {
   return { server, url: `http://127.0.0.1:${address.port}` };
 }
 
+/** The part of `@pulumi/pulumi` used here (its types live in .sst/platform, outside the repo's reach). */
+interface PulumiRuntime {
+  runtime: {
+    setMocks(
+      mocks: {
+        newResource(args: { type: string; name: string; inputs: unknown }): { id: string; state: Record<string, unknown> };
+        call(args: { token: string; inputs: unknown }): Record<string, unknown>;
+      },
+      project?: string,
+      stack?: string,
+      preview?: boolean,
+    ): Promise<void>;
+    getMonitor(): unknown;
+    runInPulumiStack(init: () => Promise<Record<string, unknown> | undefined>): Promise<Record<string, unknown> | undefined>;
+    waitForRPCs?(): Promise<void>;
+  };
+}
+
 interface PlatformBundle {
-  pulumi: typeof import('@pulumi/pulumi');
+  pulumi: PulumiRuntime;
   aws: unknown;
   sst: unknown;
   shim: Record<string, unknown>;
-  run: (program: () => Promise<Record<string, unknown> | void>) => Promise<Record<string, unknown>>;
+  run: (program: () => Promise<Record<string, unknown> | void>) => Promise<Record<string, unknown> | undefined>;
   esbuild: typeof import('esbuild');
 }
 
@@ -347,9 +365,9 @@ async function main() {
     errors.push(`run() failed: ${describe(error)}`);
   }
   // Components keep registering resources inside `apply` callbacks after run() returns.
-  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
+  await pulumi.runtime.waitForRPCs?.();
   await new Promise((resolve) => setTimeout(resolve, 50));
-  await (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs?.();
+  await pulumi.runtime.waitForRPCs?.();
 
   const graph: Graph = {
     stage,

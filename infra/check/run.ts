@@ -3,7 +3,8 @@
  *
  * 1. `sst install` with the offline flags (writes `.sst/platform`; skipped when it is already there
  *    for SST {@link SST_VERSION}; `--install` forces it).
- * 2. `tsc -p infra/tsconfig.json`: `sst.config.ts` and `infra/*.ts` against SST's component types.
+ * 2. `tsc -p infra/tsconfig.json`: `sst.config.ts` and `infra/*.ts` against SST's component types;
+ *    `tsc -p infra/check/tsconfig.json`: this checker.
  * 3. Evaluates `run()` for the `production` and `dev` stages under Pulumi mocks and checks each
  *    resource graph with `checkGraph` (see assertions.ts). A graph is reused while none of the
  *    files it depends on changed (`evaluateCached`), so the tests that follow need not redo it.
@@ -74,6 +75,14 @@ async function main(): Promise<number> {
     }),
     ...STAGES.map((stage) => evaluateCached({ stage })),
   ]);
+  // The checker's own code (Node, not SST globals) has its own project.
+  const checkerTypes = await exec(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'infra/check/tsconfig.json'], {
+    cwd: REPO_ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+  }).then(
+    () => null,
+    (error: { stdout?: string; message?: string }) => error.stdout || error.message || 'failed',
+  );
   console.log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   let failures = 0;
@@ -83,6 +92,12 @@ async function main(): Promise<number> {
     console.log(`  ✗ type check of sst.config.ts + infra/ failed:\n${error.stdout || error.message}`);
   } else {
     console.log('  ✓ type check of sst.config.ts + infra/ against .sst/platform/config.d.ts');
+  }
+  if (checkerTypes) {
+    failures += 1;
+    console.log(`  ✗ type check of infra/check failed:\n${checkerTypes}`);
+  } else {
+    console.log('  ✓ type check of infra/check');
   }
   graphs.forEach((result, index) => {
     const stage = STAGES[index]!;
