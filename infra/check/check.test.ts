@@ -2,7 +2,8 @@
  * The offline infrastructure check must pass on the real config and fail, naming the mistake, on
  * miswired ones: once end to end (a broken copy of sst.config.ts + infra/ evaluated under the
  * mocks) and per assertion on edited copies of the real graph.
- * Needs `.sst/platform` (written by `npm run check:infra`, which runs these tests after it).
+ * Needs `.sst/platform` (written by `npm run check:infra`, which runs these tests after it) and
+ * builds the web export when it is missing (SST uploads it).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { checkGraph } from './assertions.ts';
-import { evaluate, evaluateCached, REPO_ROOT } from './evaluate.ts';
+import { ensureWebBuild, evaluate, evaluateCached, REPO_ROOT } from './evaluate.ts';
 import type { Graph, GraphResource } from './graph.ts';
 
 /** Copies sst.config.ts and infra/*.ts to a temporary folder, applying `edits` (each must match). */
@@ -57,6 +58,7 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
       { file: 'infra/web.ts', search: /rewrite: \{[^}]*\},/, replace: '' },
       { file: 'sst.config.ts', search: "production ? 'retain' : 'remove'", replace: "'remove'" },
     ]);
+    await ensureWebBuild();
     [production, dev, broken] = await Promise.all([
       evaluateCached({ stage: 'production' }),
       evaluateCached({ stage: 'dev' }),

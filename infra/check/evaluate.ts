@@ -144,12 +144,36 @@ export async function evaluate(options: EvaluateOptions): Promise<Graph> {
       );
     } catch (error) {
       const failure = error as { stderr?: string; message: string };
-      throw new Error(`evaluating ${path.relative(root, configFile)} (stage ${options.stage}) crashed: ${failure.stderr || failure.message}`);
+      const detail = (failure.stderr || failure.message).trim();
+      // Pulumi turns exit 0 into 1 when promises are left pending; the graph is still written.
+      if (!fs.existsSync(out)) throw new Error(`evaluating ${path.relative(root, configFile)} (stage ${options.stage}) crashed: ${detail}`);
+      const graph = JSON.parse(fs.readFileSync(out, 'utf8')) as Graph;
+      graph.errors.push(`evaluation did not finish cleanly: ${detail.split('\n')[0]}`);
+      return graph;
     }
     return JSON.parse(fs.readFileSync(out, 'utf8')) as Graph;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The static site's build output, which SST uploads (infra/web.ts). */
+export const WEB_OUT = path.join('packages', 'web', 'out');
+
+/**
+ * Builds the web export when it is missing, as `sst deploy` would (its StaticSite runs the build;
+ * under mocks nothing runs, and SST refuses a missing output folder).
+ * @throws when the build fails.
+ */
+export async function ensureWebBuild(root = REPO_ROOT): Promise<'present' | 'built'> {
+  if (fs.existsSync(path.join(root, WEB_OUT, 'index.html'))) return 'present';
+  await run('npm', ['run', 'build', '-w', 'packages/web'], {
+    cwd: root,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return 'built';
 }
 
 /** Files whose content decides the graph: the config, infra/ (mocks included), the handlers, the lock. */

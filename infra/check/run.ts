@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { checkGraph } from './assertions.ts';
-import { evaluateCached, REPO_ROOT, SST_VERSION } from './evaluate.ts';
+import { ensureWebBuild, evaluateCached, REPO_ROOT, SST_VERSION, WEB_OUT } from './evaluate.ts';
 
 const exec = promisify(execFile);
 
@@ -64,6 +64,9 @@ async function main(): Promise<number> {
     console.log(`• sst install: .sst/platform is SST ${SST_VERSION} already (--install to redo)`);
   }
   fs.mkdirSync(path.join(REPO_ROOT, '.sst', 'platform', '.check'), { recursive: true });
+
+  const web = await step(`web export in ${WEB_OUT} (built when missing, as sst deploy would)`, () => ensureWebBuild());
+  if (web === 'present') console.log(`  ${WEB_OUT} is there already`);
 
   // The type check and both evaluations are independent: run them side by side.
   const started = Date.now();
