@@ -67,10 +67,11 @@ describe('ONNX Runtime and the training forward pass agree', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it(`gives the same seven probabilities (max abs diff ≤ ${TOLERANCE}) on ${probes.length} sentences with padding and unknown words`, async () => {
+  it(`gives the same seven probabilities (max abs diff ≤ ${TOLERANCE}) on ${probes.length} sentences with padding and unknown words`, async (t) => {
     assert.ok(probes.length >= 50);
     assert.ok(trained.featurizer.config.glove, 'the model under test has the word-vector branch');
     const diff = await maxDifference(predictor, trained, probes);
+    t.diagnostic(`max abs difference ONNX vs TS: ${diff.toExponential(2)}`);
     assert.ok(diff <= TOLERANCE, `max abs difference ${diff}`);
   });
 
@@ -89,7 +90,7 @@ describe('ONNX Runtime and the training forward pass agree', () => {
     assert.equal(LABELS.reduce((best, label) => (p![label] > p![best] ? label : best)), 'fear');
   });
 
-  it('negative control: a graph that forgets to fold in the word-vector branch is caught', async () => {
+  it('negative control: a graph that forgets to fold in the word-vector branch is caught', async (t) => {
     const badDir = await mkdtemp(path.join(tmpdir(), 'parity-bad-'));
     try {
       await writeModelDir(badDir, trained, {
@@ -104,6 +105,7 @@ describe('ONNX Runtime and the training forward pass agree', () => {
       const bad = await loadOnnxPredictor(badDir, { threads: 1 });
       try {
         const diff = await maxDifference(bad, trained, probes);
+        t.diagnostic(`max abs difference of the wrong graph: ${diff.toFixed(3)}`);
         assert.ok(diff > TOLERANCE * 100, `a wrong graph must differ clearly, got ${diff}`);
       } finally {
         await bad.close();
