@@ -25,6 +25,7 @@ type MemberReport = (fold: number, member: string, probabilities: Float64Array) 
 
 interface Tweak {
   l2: number;
+  l2Dense: number;
   gloveScale: number;
   charNgramMin: number;
   charNgramMax: number;
@@ -46,7 +47,7 @@ function linearOptions(gloveScale: number, tweak: Partial<Tweak>): TrainOptions 
       wordScale: tweak.wordScale ?? base.features.wordScale,
       minDf: tweak.minDf ?? base.features.minDf,
     },
-    linear: { ...base.linear, l2: tweak.l2 ?? base.linear.l2, l2Dense: tweak.l2 ?? base.linear.l2Dense },
+    linear: { ...base.linear, l2: tweak.l2 ?? base.linear.l2, l2Dense: tweak.l2Dense ?? base.linear.l2Dense },
   };
 }
 
@@ -108,7 +109,7 @@ Options:
   --data <csv>        labelled CSV (default: ../shared/data/isear/train.csv from the repository root)
   --folds <k>         folds (default ${DEFAULT_TRAIN_OPTIONS.folds})
   --max-folds <n>     run only the first n folds (for slow candidates; the report says so)
-  --l2 <x> --glove-scale <x> --char-min <n> --char-max <n> --char-scale <x> --word-scale <x> --min-df <n>
+  --l2 <x> --l2-dense <x> --glove-scale <x> --char-min <n> --char-max <n> --char-scale <x> --word-scale <x> --min-df <n>
                       override one hyper-parameter of a linear candidate (for tuning)
   --json              print one JSON line instead of tables
   -h, --help          show this help`;
@@ -124,6 +125,7 @@ function parseCommandLine(args: string[]) {
       folds: { type: 'string', default: String(DEFAULT_TRAIN_OPTIONS.folds) },
       'max-folds': { type: 'string' },
       l2: { type: 'string' },
+      'l2-dense': { type: 'string' },
       'glove-scale': { type: 'string' },
       'char-min': { type: 'string' },
       'char-max': { type: 'string' },
@@ -154,7 +156,7 @@ async function main(): Promise<number> {
     if (!found) throw new UsageError(`--candidate must be one of ${Object.keys(CANDIDATES).join(', ')}`);
     candidate = found;
     const given = values;
-    const numberOf = (name: 'l2' | 'glove-scale' | 'char-min' | 'char-max' | 'char-scale' | 'word-scale' | 'min-df', key: keyof Tweak) => {
+    const numberOf = (name: 'l2' | 'l2-dense' | 'glove-scale' | 'char-min' | 'char-max' | 'char-scale' | 'word-scale' | 'min-df', key: keyof Tweak) => {
       const raw = given[name];
       if (typeof raw !== 'string') return;
       const n = Number(raw);
@@ -162,6 +164,7 @@ async function main(): Promise<number> {
       tweak[key] = n;
     };
     numberOf('l2', 'l2');
+    numberOf('l2-dense', 'l2Dense');
     numberOf('glove-scale', 'gloveScale');
     numberOf('char-min', 'charNgramMin');
     numberOf('char-max', 'charNgramMax');

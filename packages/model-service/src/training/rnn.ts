@@ -3,8 +3,8 @@
  * GloVe 100d vectors of the tokens, trained with tfjs on the WebAssembly backend.
  *
  * The word vectors are fed as fixed inputs ([batch, seq, 100]) instead of a trainable embedding:
- * with ~5,000 training sentences a trainable embedding over-fits, and its gradient needs the
- * `UnsortedSegmentSum` kernel that tfjs-backend-wasm lacks (see the ML notes).
+ * that keeps ~1M embedding weights out of a fit on ~5,000 sentences, and avoids the gradient of
+ * a trainable embedding, which needs the `UnsortedSegmentSum` kernel tfjs-backend-wasm lacks.
  */
 import type { Label } from '@sentiment/core';
 import { LABELS } from '@sentiment/core';
