@@ -28,29 +28,43 @@ async function startStack(env: Record<string, string>): Promise<Started> {
     detached: true,
   });
   let modelServicePid: number | undefined;
+  let url: string | undefined;
   const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no ready line within 120 s')), 120_000);
+  // Both lines are needed, in whichever order they arrive.
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no ready line and model service pid within 120 s')), 120_000);
     child.once('exit', (code) => reject(new Error(`start.ts exited with ${code} before it was ready`)));
+    const check = () => {
+      if (url && modelServicePid) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
     lines.on('line', (line) => {
       const ready = /^Sentiment app ready at (http:\/\/\S+)$/.exec(line);
       if (ready) {
-        clearTimeout(timer);
-        resolve(ready[1]!);
-        return;
+        url = ready[1]!;
+        return check();
       }
       try {
         const entry = JSON.parse(line) as { msg?: string; modelServicePid?: number; name?: string };
         if (entry.name === 'stack' && entry.msg === 'model service ready' && typeof entry.modelServicePid === 'number') {
           modelServicePid = entry.modelServicePid;
+          check();
         }
       } catch {
         // Not a JSON log line (the model service shares stdout).
       }
     });
   });
-  assert.ok(modelServicePid, 'the log names the model service pid');
-  return { child, url: url.replace('localhost', '127.0.0.1'), modelServicePid };
+  try {
+    await ready;
+  } catch (error) {
+    // Leave nothing behind: the whole group, the model service included.
+    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    throw error;
+  }
+  return { child, url: url!.replace('localhost', '127.0.0.1'), modelServicePid: modelServicePid! };
 }
 
 function isRunning(pid: number): boolean {

@@ -15,21 +15,28 @@ const config = (() => {
     process.exit(2);
   }
 })();
-const logger = pino({ name: 'stack', level: config.logLevel });
+// Synchronous writes keep the JSON lines and the plain "ready" line below in the order they happen.
+const logger = pino({ name: 'stack', level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
 // The AWS SDK (pinned for Node 20, see the web-stack notes) warns at its first client that later
 // releases need Node 22; it says nothing about this install, so the local stack keeps its log clean.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 let stack: Stack | undefined;
-let stopping = false;
+let stoppingSince: number | undefined;
 
-/** `groupSignalled`: Ctrl-C in a terminal signals the whole process group, children included. */
+/**
+ * Stops everything and exits with `code`. `groupSignalled`: the signal most likely reached the whole
+ * process group (Ctrl-C in a terminal, `timeout`, Playwright's webServer shutdown), children included.
+ * A repeated signal within 1 s is the same request delivered twice (`timeout` signals the process and
+ * then its group); a later one means "now": exit at once (children are still killed on exit).
+ */
 async function stop(reason: string, code: number, groupSignalled = false): Promise<void> {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    if (Date.now() - stoppingSince < 1000) return;
     logger.warn('second stop request: exiting now');
     process.exit(code || 130);
   }
-  stopping = true;
+  stoppingSince = Date.now();
   logger.info({ reason }, 'stopping the stack');
   await stack?.close({ groupSignalled });
   logger.info('stopped');
@@ -37,7 +44,7 @@ async function stop(reason: string, code: number, groupSignalled = false): Promi
 }
 
 process.on('SIGINT', () => void stop('SIGINT', 0, true));
-process.on('SIGTERM', () => void stop('SIGTERM', 0));
+process.on('SIGTERM', () => void stop('SIGTERM', 0, true));
 
 try {
   stack = await startStack(config, logger);
@@ -46,7 +53,7 @@ try {
   process.exit(1);
 }
 void stack.modelServiceExited.then((result) => {
-  if (!stopping) {
+  if (stoppingSince === undefined) {
     logger.fatal({ result }, 'the model service exited');
     void stop('model service exited', 1);
   }

@@ -18,9 +18,9 @@ export interface Stack {
   url: string;
   /**
    * Stops the gateway, the model service child, the API adapter and the embedded DynamoDB, in that
-   * order. `groupSignalled`: the signal went to the whole process group (Ctrl-C in a terminal), so
-   * the model service got it too and is given 3 s to stop by itself before it is sent SIGTERM (a
-   * second signal would make it skip its graceful shutdown).
+   * order. `groupSignalled`: the signal probably went to the whole process group (Ctrl-C in a
+   * terminal), so the model service got it too and is given 2 s to stop by itself before it is sent
+   * SIGTERM (a second signal would make it skip its graceful shutdown).
    */
   close(options?: { groupSignalled?: boolean }): Promise<void>;
   /** Resolves when the model service exits on its own (a crash); the caller should then close. */
@@ -90,7 +90,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       cwd: join(config.repoRoot, 'packages', 'model-service'),
       env: modelEnv,
     });
-    cleanups.push(({ groupSignalled }) => modelService.stop({ selfStopMs: groupSignalled ? 3000 : 0 }));
+    cleanups.push(({ groupSignalled }) => modelService.stop({ selfStopMs: groupSignalled ? 2000 : 0 }));
     const modelOrigin = `http://127.0.0.1:${modelPort}`;
     await waitForReady(`${modelOrigin}/readyz`, modelService, config.modelReadyTimeoutMs);
     logger.info({ url: modelOrigin, modelServicePid: modelService.process.pid }, 'model service ready');
