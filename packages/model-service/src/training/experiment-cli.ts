@@ -32,6 +32,9 @@ interface Tweak {
   charScale: number;
   wordScale: number;
   minDf: number;
+  wordNgramMax: number;
+  maxIterations: number;
+  supervisedWeight: number;
 }
 
 function linearOptions(gloveScale: number, tweak: Partial<Tweak>): TrainOptions {
@@ -46,8 +49,15 @@ function linearOptions(gloveScale: number, tweak: Partial<Tweak>): TrainOptions 
       charScale: tweak.charScale ?? base.features.charScale,
       wordScale: tweak.wordScale ?? base.features.wordScale,
       minDf: tweak.minDf ?? base.features.minDf,
+      wordNgramMax: tweak.wordNgramMax ?? base.features.wordNgramMax,
+      supervisedWeight: tweak.supervisedWeight ?? base.features.supervisedWeight ?? 0,
     },
-    linear: { ...base.linear, l2: tweak.l2 ?? base.linear.l2, l2Dense: tweak.l2Dense ?? base.linear.l2Dense },
+    linear: {
+      ...base.linear,
+      l2: tweak.l2 ?? base.linear.l2,
+      l2Dense: tweak.l2Dense ?? base.linear.l2Dense,
+      maxIterations: tweak.maxIterations ?? base.linear.maxIterations,
+    },
   };
 }
 
@@ -110,6 +120,7 @@ Options:
   --folds <k>         folds (default ${DEFAULT_TRAIN_OPTIONS.folds})
   --max-folds <n>     run only the first n folds (for slow candidates; the report says so)
   --l2 <x> --l2-dense <x> --glove-scale <x> --char-min <n> --char-max <n> --char-scale <x> --word-scale <x> --min-df <n>
+  --word-max <n> --iterations <n> --supervised <x>
                       override one hyper-parameter of a linear candidate (for tuning)
   --json              print one JSON line instead of tables
   -h, --help          show this help`;
@@ -132,6 +143,9 @@ function parseCommandLine(args: string[]) {
       'char-scale': { type: 'string' },
       'word-scale': { type: 'string' },
       'min-df': { type: 'string' },
+      'word-max': { type: 'string' },
+      iterations: { type: 'string' },
+      supervised: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -156,7 +170,7 @@ async function main(): Promise<number> {
     if (!found) throw new UsageError(`--candidate must be one of ${Object.keys(CANDIDATES).join(', ')}`);
     candidate = found;
     const given = values;
-    const numberOf = (name: 'l2' | 'l2-dense' | 'glove-scale' | 'char-min' | 'char-max' | 'char-scale' | 'word-scale' | 'min-df', key: keyof Tweak) => {
+    const numberOf = (name: 'l2' | 'l2-dense' | 'glove-scale' | 'char-min' | 'char-max' | 'char-scale' | 'word-scale' | 'min-df' | 'word-max' | 'iterations' | 'supervised', key: keyof Tweak) => {
       const raw = given[name];
       if (typeof raw !== 'string') return;
       const n = Number(raw);
@@ -171,6 +185,9 @@ async function main(): Promise<number> {
     numberOf('char-scale', 'charScale');
     numberOf('word-scale', 'wordScale');
     numberOf('min-df', 'minDf');
+    numberOf('word-max', 'wordNgramMax');
+    numberOf('iterations', 'maxIterations');
+    numberOf('supervised', 'supervisedWeight');
   } catch (error) {
     console.error(`experiment: ${(error as Error).message}\n\n${USAGE}`);
     return EXIT_USAGE;

@@ -116,7 +116,7 @@ export function trainModel(
 ): Trained {
   const useGlove = options.features.gloveScale > 0 ? glove : undefined;
   const subset = gloveSubset(useGlove, texts, options.gloveTopWords);
-  const tokenizer = fitTokenizer(texts, options.features, subset?.words ?? []);
+  const tokenizer = fitTokenizer(texts, options.features, subset?.words ?? [], labelIndexes(labels));
   const featurizer = new Featurizer(tokenizer);
   const wordVectors = tokenizer.glove ? subset?.vectors : undefined;
   const data = buildDataset(featurizer, texts, wordVectors);
