@@ -64,6 +64,9 @@ async function bundlePlatform(root: string): Promise<string> {
   const outfile = path.join(dir, '.check', `platform-${SST_VERSION}.mjs`);
   if (fs.existsSync(outfile)) return outfile;
   const esbuild = await loadEsbuild(root);
+  // Evaluations run side by side (one process per stage): each bundles to its own temporary file and
+  // the atomic rename lets the last identical bundle win, instead of two writers sharing one file.
+  const tmpfile = `${outfile}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp.mjs`;
   const entry = [
     `export * as pulumi from '@pulumi/pulumi';`,
     `export * as aws from '@pulumi/aws';`,
@@ -78,7 +81,7 @@ async function bundlePlatform(root: string): Promise<string> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile: `${outfile}.tmp.mjs`,
+    outfile: tmpfile,
     packages: 'external',
     logLevel: 'error',
     banner: {
@@ -92,7 +95,7 @@ async function bundlePlatform(root: string): Promise<string> {
       ].join('\n'),
     },
   });
-  fs.renameSync(`${outfile}.tmp.mjs`, outfile);
+  fs.renameSync(tmpfile, outfile);
   return outfile;
 }
 
