@@ -45,6 +45,8 @@ async function stop(reason: string, code: number, groupSignalled = false): Promi
 
 process.on('SIGINT', () => void stop('SIGINT', 0, true));
 process.on('SIGTERM', () => void stop('SIGTERM', 0, true));
+// A closed terminal: stop as for Ctrl-C (the default would exit at once and leave the children).
+process.on('SIGHUP', () => void stop('SIGHUP', 0, true));
 
 try {
   stack = await startStack(config, logger);

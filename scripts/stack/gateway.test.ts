@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
 import { pino } from 'pino';
 import { createGateway, routeOf } from './gateway.ts';
 import { freePort } from './free-port.ts';
@@ -91,6 +92,17 @@ describe('gateway', () => {
     assert.equal(res.status, 201);
     assert.deepEqual(await res.json(), { url: '/api/approve?x=1', body: '{"a":1}' });
     assert.deepEqual(seen.at(-1), { method: 'POST', url: '/api/approve?x=1', body: '{"a":1}' });
+  });
+
+  it('answers 413 JSON for a body over the limit on both upstreams, without forwarding it (was 502 on EPIPE)', async () => {
+    const before = seen.length;
+    for (const path of ['/api/approve', '/model/predict']) {
+      const body = 'x'.repeat(MAX_REQUEST_BODY_BYTES + 1);
+      const res = await fetch(`${gatewayUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5000) });
+      assert.equal(res.status, 413, path);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
+    }
+    assert.equal(seen.length, before, 'the upstream never received the oversized body');
   });
 
   it('serves static files, with immutable caching only for hashed assets', async () => {

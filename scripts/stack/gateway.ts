@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import type { ClientRequest } from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
+import { MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
 import type { Logger } from 'pino';
 import sirv from 'sirv';
 
@@ -23,7 +24,7 @@ export interface GatewayOptions {
 }
 
 /** Error codes the gateway itself answers with, beside the upstreams' own. */
-type GatewayErrorCode = 'bad_gateway' | 'gateway_timeout' | 'not_found' | 'method_not_allowed' | 'service_unavailable';
+type GatewayErrorCode = 'payload_too_large' | 'bad_gateway' | 'gateway_timeout' | 'not_found' | 'method_not_allowed' | 'service_unavailable';
 
 function sendError(res: ServerResponse, status: number, code: GatewayErrorCode, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
@@ -111,6 +112,14 @@ export function createGateway(options: GatewayOptions): Server {
     const route = routeOf(req.url ?? '/');
     if (route.to === 'static') return serveStatic(req, res);
     req.url = route.rest;
+    // Both upstreams refuse such a body with 413 and close the socket mid-upload, which the proxy
+    // would then report as 502: refuse it here first, without reading it.
+    if (Number(req.headers['content-length']) > MAX_REQUEST_BODY_BYTES) {
+      res.setHeader('connection', 'close');
+      sendError(res, 413, 'payload_too_large', `request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
+      res.once('finish', () => req.destroy());
+      return;
+    }
     if (route.to === 'api') proxy.web(req, res, { target: options.apiTarget }, apiError);
     else proxy.web(req, res, { target: options.modelTarget }, modelError);
   });

@@ -89,6 +89,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     const modelService: ManagedChild = startChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: join(config.repoRoot, 'packages', 'model-service'),
       env: modelEnv,
+      // The IPC channel closes when this process dies, even by SIGKILL: the service then stops itself.
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     });
     cleanups.push(({ groupSignalled }) => modelService.stop({ selfStopMs: groupSignalled ? 2000 : 0 }));
     const modelOrigin = `http://127.0.0.1:${modelPort}`;

@@ -20,6 +20,12 @@ export const ERROR_STATUS = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * Largest accepted JSON request body, in bytes (64 KiB), for every server and the local gateway
+ * (issue 3: "body over 64 KiB 413"). A 1,000-code-point text is at most 4 KB of UTF-8.
+ */
+export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
+
 /** One field problem: `path` is the dotted field path ("" for the body itself). */
 export const FieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 export type FieldIssue = z.infer<typeof FieldIssueSchema>;

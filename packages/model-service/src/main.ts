@@ -71,6 +71,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', (signal) => void stop(signal));
   process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGHUP', (signal) => void stop(signal));
+  // Started with an IPC channel (the local stack does): the channel closes when the parent dies, even
+  // by SIGKILL, so stop instead of living on as an orphan. unref: the channel alone keeps nothing alive.
+  if (process.channel) {
+    process.channel.unref();
+    process.on('disconnect', () => void stop('SIGHUP'));
+  }
 
   const started = performance.now();
   try {

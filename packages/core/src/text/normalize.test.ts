@@ -21,6 +21,11 @@ test('zero-width characters and a byte-order mark are dropped', () => {
   assert.equal(normalizeText('\uFEFFsad\u200Bness\u200C\u200D\u2060'), 'sadness');
 });
 
+test('bidi marks, overrides and isolates are dropped, so a stored text reads as typed', () => {
+  assert.equal(normalizeText('I was \u202Eyppah\u202C today'), 'I was yppah today');
+  assert.equal(normalizeText('a\u200Eb\u200Fc\u2066d\u2069e\u061Cf\u202Ag'), 'abcdefg');
+});
+
 test('NBSP, tabs, CRLF and runs of whitespace collapse to one space and are trimmed', () => {
   assert.equal(normalizeText('  I\u00A0was\t\tso\r\nhappy \u2028 today  '), 'I was so happy today');
 });

@@ -1,7 +1,7 @@
 /**
  * The text rules shared by training and serving, so the model sees text the same way in both.
  * Rules (DESIGN.md "Text rules"): reject lone surrogates; Unicode NFC; drop control characters
- * (NUL included; tab and line breaks become spaces) and zero-width characters; collapse runs of
+ * (NUL included; tab and line breaks become spaces), zero-width characters and bidi controls; collapse runs of
  * whitespace (NBSP included) to one space; trim; reject empty; reject more than
  * {@link MAX_TEXT_CODE_POINTS} code points.
  */
@@ -29,8 +29,10 @@ const WHITESPACE_CONTROLS = /[\t\n\v\f\r\u0085]/g;
 // Every other C0/C1 control character, NUL included.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const OTHER_CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F]/g;
-// Zero-width space, non-joiner, joiner, word joiner, byte-order mark / zero-width no-break space.
-const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/g;
+// Zero-width space, non-joiner, joiner, word joiner, byte-order mark / zero-width no-break space,
+// and the invisible bidi marks, embeddings, overrides and isolates: a stored U+202E would reverse how
+// a cell reads in a spreadsheet (the "Trojan Source" trick), and none of them changes the words.
+const ZERO_WIDTH = /[\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\u061C\uFEFF]/g;
 // \s covers NBSP, the Unicode space separators and the line/paragraph separators.
 const WHITESPACE_RUN = /\s+/gu;
 

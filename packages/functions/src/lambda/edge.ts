@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import contentType from 'content-type';
 import type { Logger } from 'pino';
-import { ClientError, type ErrorBody } from '@sentiment/core';
+import { ClientError, MAX_REQUEST_BODY_BYTES, type ErrorBody } from '@sentiment/core';
 
 /** Largest accepted request body, in bytes after base64 decoding (a review body is well under 2 KiB). */
-export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES;
 
 export type LambdaEvent = APIGatewayProxyEventV2;
 export type LambdaResult = APIGatewayProxyStructuredResultV2;

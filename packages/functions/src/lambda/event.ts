@@ -36,8 +36,10 @@ export function toApiGatewayEvent(request: RawRequest): LambdaEvent {
   }
   const rawQueryString = request.rawQueryString ?? '';
   const query = new URLSearchParams(rawQueryString);
-  const queryStringParameters: Record<string, string> = {};
-  for (const key of new Set(query.keys())) queryStringParameters[key] = query.getAll(key).join(',');
+  // fromEntries defines own properties, so a key like `__proto__` stays a key and is validated like any other.
+  const queryStringParameters: Record<string, string> = Object.fromEntries(
+    [...new Set(query.keys())].map((key) => [key, query.getAll(key).join(',')]),
+  );
   const bodyBuffer = request.body === undefined ? undefined : Buffer.isBuffer(request.body) ? request.body : Buffer.from(request.body, 'utf8');
   const hasBody = bodyBuffer !== undefined && bodyBuffer.length > 0;
   const requestId = request.requestId ?? randomUUID();

@@ -101,7 +101,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
   });
 
   test('getcsv with another delimiter or query parameter is a JSON 400', async () => {
-    for (const query of ['delimiter=pipe', 'delimiter=%3B', 'x=1']) {
+    for (const query of ['delimiter=pipe', 'delimiter=%3B', 'x=1', '__proto__=1', 'constructor=x']) {
       const response = await fetch(`${api.url}/api/getcsv?${query}`);
       assert.equal(response.status, 400, query);
       assert.equal(await errorCode(response), 'invalid_field');
@@ -139,6 +139,22 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     assert.equal(response.status, 413);
     assert.equal(await errorCode(response), 'payload_too_large');
     assert.equal((await postJson('/api/revise', reviewBody())).status, 200);
+  });
+
+  test('a declared Content-Length over 64 KiB → 413 at once, without waiting for the body', async () => {
+    const { hostname: host, port } = new URL(api.url);
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host, port, path: '/api/revise', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '99999999' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write('{"text":'); // far less than declared; the 300 ms body timeout would answer 408
+    });
+    assert.equal(status, 413);
+    assert.equal(ErrorBodySchema.parse(JSON.parse(body)).error.code, 'payload_too_large');
   });
 
   test('a body that stalls → 408 JSON', async () => {

@@ -102,7 +102,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
 
-    const body = await readBody(req, bodyTimeoutMs);
+    const declared = Number(req.headers['content-length']);
+    // A declared length over the limit is refused at once, like the model service does, instead of waiting for bytes.
+    const body = declared > MAX_BODY_BYTES ? 'too_large' : await readBody(req, bodyTimeoutMs);
     if (body === 'too_large' || body === 'timeout') {
       const error =
         body === 'too_large'

@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import { ClientError } from '@sentiment/core';
+import { ClientError, MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
 
-/** Largest accepted request body: 64 KiB (issue 3: "body over 64 KiB 413"). */
-export const MAX_BODY_BYTES = 64 * 1024;
+/** Largest accepted request body: core's {@link MAX_REQUEST_BODY_BYTES} (64 KiB). */
+export const MAX_BODY_BYTES = MAX_REQUEST_BODY_BYTES;
 
 /**
  * How long a request body may take to arrive once the handler asks for it. A client that stalls
