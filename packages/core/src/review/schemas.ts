@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LabelSchema, ProbabilitiesSchema } from '../labels/labels.ts';
+import { LABELS, LabelSchema, ProbabilitiesSchema, type Label, type Probabilities } from '../labels/labels.ts';
 import { TextSchema } from '../text/schema.ts';
 
 /** A model version name: the folder name under `packages/model-service/models/`. */
@@ -51,11 +51,25 @@ const reviewFields = {
 };
 
 /**
+ * The model names the most probable label, so a review whose `predictedLabel` is not (one of) the
+ * most probable is not a prediction the model made; ties within 1e-9 count as most probable.
+ */
+function predictedLabelIsMostProbable(review: { predictedLabel: Label; probabilities: Probabilities }): boolean {
+  const top = Math.max(...LABELS.map((label) => review.probabilities[label]));
+  return review.probabilities[review.predictedLabel] >= top - 1e-9;
+}
+const MOST_PROBABLE = {
+  message: 'predictedLabel must be the label with the highest probability, as the model returned it',
+  path: ['predictedLabel'],
+};
+
+/**
  * `POST /api/approve` body: the person accepts the prediction, so `label` must equal
  * `predictedLabel`.
  */
 export const ApproveRequestSchema = z
   .strictObject(reviewFields)
+  .refine(predictedLabelIsMostProbable, MOST_PROBABLE)
   .refine((r) => r.label === r.predictedLabel, {
     message: 'label must equal predictedLabel when approving; use /api/revise to pick another label',
     path: ['label'],
@@ -63,7 +77,7 @@ export const ApproveRequestSchema = z
 export type ApproveRequest = z.input<typeof ApproveRequestSchema>;
 
 /** `POST /api/revise` body: the person picks the final `label` (any of the seven). */
-export const ReviseRequestSchema = z.strictObject(reviewFields);
+export const ReviseRequestSchema = z.strictObject(reviewFields).refine(predictedLabelIsMostProbable, MOST_PROBABLE);
 export type ReviseRequest = z.input<typeof ReviseRequestSchema>;
 
 /** A review after parsing: text normalised, every field checked. */

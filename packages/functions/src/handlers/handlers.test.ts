@@ -144,6 +144,7 @@ describe('approve and revise handlers on a real dynalite', () => {
     { name: 'text over the limit', event: () => post({ ...valid(), text: '😀'.repeat(MAX_TEXT_CODE_POINTS + 1) }), status: 400, code: 'invalid_field', message: new RegExp(String(MAX_TEXT_CODE_POINTS)) },
     { name: 'lone surrogate', event: () => post(JSON.stringify(valid()).replace('I passed', 'I \\ud83d passed')), status: 400, code: 'invalid_field', message: /surrogate/ },
     { name: 'text not a string', event: () => post({ ...valid(), text: 42 }), status: 400, code: 'invalid_field', message: /text/ },
+    { name: 'predictedLabel that is not the most probable label', event: () => post({ ...valid(), predictedLabel: 'shame', label: 'shame' }), status: 400, code: 'invalid_field', message: /highest probability/ },
     { name: 'approve with label ≠ predictedLabel', event: () => post({ ...valid(), label: 'shame' }), status: 400, code: 'invalid_field', message: /predictedLabel/, handler: 'approve' },
   ];
 
