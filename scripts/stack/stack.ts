@@ -11,6 +11,7 @@ import type { StackConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { webBuildNeeded } from './web-build.ts';
 import { freePort } from './free-port.ts';
+import { claimDataLock } from './data-lock.ts';
 
 /** The running local stack. */
 export interface Stack {
@@ -61,7 +62,11 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       });
     }
 
-    if (config.dynamoPath) mkdirSync(config.dynamoPath, { recursive: true });
+    if (config.dynamoPath) {
+      mkdirSync(config.dynamoPath, { recursive: true });
+      const releaseDataLock = claimDataLock(`${config.dynamoPath}.lock`);
+      cleanups.push(async () => releaseDataLock());
+    }
     const dynamo = await startLocalDynamo(config.dynamoPath ? { path: config.dynamoPath } : {});
     cleanups.push(() => dynamo.close());
     const client = createDocumentClient({ endpoint: dynamo.endpoint });
