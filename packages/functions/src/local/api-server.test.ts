@@ -141,34 +141,31 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     assert.equal((await postJson('/api/revise', reviewBody())).status, 200);
   });
 
-  test('a declared Content-Length over 64 KiB → 413 at once, without waiting for the body', async () => {
+  /** Sends a POST whose body is `partial` while Content-Length declares `declaredLength`; never sends the rest. */
+  function postPartial(declaredLength: number, partial: string): Promise<{ status: number; body: string }> {
     const { hostname: host, port } = new URL(api.url);
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host, port, path: '/api/revise', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '99999999' } }, (res) => {
+    return new Promise((resolve, reject) => {
+      const headers = { 'content-type': 'application/json', 'content-length': String(declaredLength) };
+      const req = request({ host, port, path: '/api/revise', method: 'POST', headers }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
       });
       req.on('error', reject);
-      req.write('{"text":'); // far less than declared; the 300 ms body timeout would answer 408
+      req.write(partial);
     });
+  }
+
+  test('a declared Content-Length over 64 KiB → 413 at once, without waiting for the body', async () => {
+    // Far less than declared arrives; the 300 ms body timeout would answer 408 if the adapter waited.
+    const { status, body } = await postPartial(99_999_999, '{"text":');
     assert.equal(status, 413);
     assert.equal(ErrorBodySchema.parse(JSON.parse(body)).error.code, 'payload_too_large');
   });
 
   test('a body that stalls → 408 JSON', async () => {
-    const { hostname: host, port } = new URL(api.url);
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host, port, path: '/api/revise', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.write('{"text":'); // and never the rest
-    });
+    const { status, body } = await postPartial(100, '{"text":');
     assert.equal(status, 408);
     assert.equal(ErrorBodySchema.parse(JSON.parse(body)).error.code, 'request_timeout');
   });
