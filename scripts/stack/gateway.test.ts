@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -103,6 +103,25 @@ describe('gateway', () => {
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
     }
     assert.equal(seen.length, before, 'the upstream never received the oversized body');
+  });
+
+  it('answers malformed HTTP and oversized headers with a JSON error body', async () => {
+    const { port } = new URL(gatewayUrl);
+    const rawRequest = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const garbage = await rawRequest('NOT HTTP AT ALL\r\n\r\n');
+    assert.match(garbage, /^HTTP\/1\.1 400 /);
+    assert.match(garbage, /"code":"malformed_request"/);
+    const hugeHeader = await rawRequest(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(hugeHeader, /^HTTP\/1\.1 431 /);
+    assert.match(hugeHeader, /"code":"headers_too_large"/);
   });
 
   it('serves static files, with immutable caching only for hashed assets', async () => {

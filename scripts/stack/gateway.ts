@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ClientRequest } from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
 import { MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
+import { answerClientError } from '../../packages/model-service/src/server/server.ts';
 import type { Logger } from 'pino';
 import sirv from 'sirv';
 
@@ -108,7 +109,7 @@ export function createGateway(options: GatewayOptions): Server {
   const apiError = upstreamError('API');
   const modelError = upstreamError('model service');
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const route = routeOf(req.url ?? '/');
     if (route.to === 'static') return serveStatic(req, res);
     req.url = route.rest;
@@ -123,4 +124,7 @@ export function createGateway(options: GatewayOptions): Server {
     if (route.to === 'api') proxy.web(req, res, { target: options.apiTarget }, apiError);
     else proxy.web(req, res, { target: options.modelTarget }, modelError);
   });
+  // Malformed HTTP (bad chunking, oversized headers) gets the same JSON error body as everything else.
+  server.on('clientError', answerClientError);
+  return server;
 }

@@ -83,7 +83,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * Answers what Node's HTTP parser rejects before Koa sees it (bad request line, oversized
  * headers, header timeout) with the same JSON error shape, then closes the socket.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+/**
+ * Answers a request Node's HTTP parser rejected (no Koa context exists yet) with the usual JSON error
+ * body: 431 `headers_too_large`, 408 `request_timeout` or 400 `malformed_request`, then closes. Use as
+ * a `clientError` listener; the local gateway uses it too.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
