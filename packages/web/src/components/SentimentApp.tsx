@@ -26,6 +26,18 @@ interface PredictedText {
   prediction: Prediction;
 }
 
+/** The review body for `label`: the prediction as the model returned it, and the text it was made for. */
+function reviewOf(text: string, prediction: Prediction, label: Label): ReviseRequest {
+  return {
+    predictionId: prediction.predictionId,
+    text,
+    predictedLabel: prediction.label,
+    label,
+    modelVersion: prediction.modelVersion,
+    probabilities: prediction.probabilities,
+  };
+}
+
 /** The message of a failed request, in words; never empty. */
 function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.message;
@@ -134,14 +146,7 @@ export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
     const { text, prediction } = current;
     reviewOnce(() => {
       revise.reset();
-      return approve.mutateAsync({
-        predictionId: prediction.predictionId,
-        text,
-        predictedLabel: prediction.label,
-        label: prediction.label,
-        modelVersion: prediction.modelVersion,
-        probabilities: prediction.probabilities,
-      });
+      return approve.mutateAsync(reviewOf(text, prediction, prediction.label));
     });
   }, [current, approve, revise, reviewOnce]);
 
@@ -151,14 +156,7 @@ export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
       const { text, prediction } = current;
       reviewOnce(() => {
         approve.reset();
-        return revise.mutateAsync({
-          predictionId: prediction.predictionId,
-          text,
-          predictedLabel: prediction.label,
-          label,
-          modelVersion: prediction.modelVersion,
-          probabilities: prediction.probabilities,
-        });
+        return revise.mutateAsync(reviewOf(text, prediction, label));
       });
     },
     [current, approve, revise, reviewOnce],
