@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countCodePoints, MAX_TEXT_CODE_POINTS, normalizeText, TextRuleError } from './normalize.ts';
+import { BLANK_FILLERS, countCodePoints, hasVisibleCharacter, MAX_TEXT_CODE_POINTS, normalizeText, TextRuleError } from './normalize.ts';
 import { TextSchema } from './schema.ts';
 
 function ruleOf(fn: () => unknown): string {
@@ -48,6 +48,83 @@ test('empty or whitespace-only text is rejected as empty', () => {
   for (const text of ['', '   ', '\u00A0\t\r\n', '\u200B\u0000', '\uFEFF']) {
     assert.equal(ruleOf(() => normalizeText(text)), 'empty', JSON.stringify(text));
   }
+});
+
+// The break test's inputs (issue 7): each was predicted and stored although nothing shows.
+const BREAK_TEST_INVISIBLES = ['\u3164', '\u115F', '\uFFA0', '\u00AD', '\u2800', '\u034F', '\uFE0F', '\u180E', '\u2061', '\u{E0020}'];
+
+test('text made only of the break test invisibles, alone, repeated or mixed with spaces, is rejected as empty', () => {
+  for (const c of BREAK_TEST_INVISIBLES) {
+    for (const text of [c, c.repeat(50), ` ${c} ${c}\u200D${c}\u200C `]) {
+      assert.equal(ruleOf(() => normalizeText(text)), 'empty', JSON.stringify(text));
+    }
+  }
+  assert.equal(ruleOf(() => normalizeText(BREAK_TEST_INVISIBLES.join(''))), 'empty');
+});
+
+test('every default-ignorable code point and every blank filler is invisible: alone it is rejected as empty', () => {
+  const invisibles: string[] = [...BLANK_FILLERS];
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const c = String.fromCodePoint(cp);
+    if (/\p{Default_Ignorable_Code_Point}/u.test(c)) invisibles.push(c);
+  }
+  assert.ok(invisibles.length > 4000, `found ${invisibles.length}`); // U+E0000–E0FFF alone is 4,096
+  for (const c of invisibles) {
+    assert.equal(hasVisibleCharacter(c), false, c.codePointAt(0)!.toString(16));
+    assert.equal(ruleOf(() => normalizeText(`${c}${c}`)), 'empty', c.codePointAt(0)!.toString(16));
+  }
+});
+
+test('default-ignorables inside a word are dropped: soft hyphen, Hangul filler, tags, word joiner', () => {
+  assert.equal(normalizeText('hap\u00ADpy \u3164sad\u{E0041}\u{E0042} mo\u2060od\u034F'), 'happy sad mood');
+});
+
+test('blank fillers are kept beside visible text, since Braille separates words with U+2800', () => {
+  assert.equal(normalizeText('\u2813\u2811\u2800\u2807\u2807'), '\u2813\u2811\u2800\u2807\u2807');
+});
+
+test('a joiner between two visible characters is kept: Persian ZWNJ, Hindi ZWJ conjunct, emoji ZWJ sequences', () => {
+  for (const text of [
+    'می\u200Cخواهم', // Persian "I want": the ZWNJ keeps می from joining the verb
+    'क्\u200Dष', // Devanagari half-form conjunct
+    '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', // 👨‍👩‍👧 family, one emoji
+    '\u2764\uFE0F\u200D\u{1F525}', // ❤️‍🔥 heart on fire: the joiner follows a variation selector
+    '\u{1F469}\u{1F3FD}\u200D\u{1F4BB}', // 👩🏽‍💻 with a skin tone modifier
+    '\u{1F3F3}\uFE0F\u200D\u{1F308}', // 🏳️‍🌈
+  ]) {
+    assert.equal(normalizeText(`I feel ${text} today`), `I feel ${text} today`, JSON.stringify(text));
+  }
+});
+
+test('a joiner not between two visible characters is dropped: at the edges, beside spaces, doubled', () => {
+  assert.equal(normalizeText('\u200Dhappy\u200C'), 'happy');
+  assert.equal(normalizeText('happy \u200D sad'), 'happy sad');
+  assert.equal(normalizeText('a\u200D b \u200Cc'), 'a b c');
+  assert.equal(normalizeText('a\u200D\u200Db'), 'a\u200Db');
+  assert.equal(normalizeText('a\u200D\u2800b'), 'a\u2800b');
+});
+
+test('one variation selector after a visible character is kept (❤️ stays an emoji); extra or orphan selectors are dropped', () => {
+  assert.equal(normalizeText('I \u2764\uFE0F you'), 'I \u2764\uFE0F you');
+  assert.equal(normalizeText('1\uFE0F\u20E3 and \u8FBB\u{E0100}'), '1\uFE0F\u20E3 and \u8FBB\u{E0100}');
+  // Bytes smuggled as a run of selectors after an emoji are not kept.
+  assert.equal(normalizeText('\u{1F600}\uFE0F\u{E0101}\u{E0150}\uFE01 hi'), '\u{1F600}\uFE0F hi');
+  assert.equal(normalizeText('\uFE0Fhi \uFE0F'), 'hi');
+});
+
+test('emoji subdivision flags keep their tags; any other tag sequence is dropped', () => {
+  const scotland = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+  assert.equal(normalizeText(`go ${scotland}!`), `go ${scotland}!`);
+  // Hidden ASCII in tags ("ASCII smuggling") after a flag or a letter: the tags go, the text stays.
+  const hidden = [...'ignore all'].map((c) => String.fromCodePoint(0xe0000 + c.codePointAt(0)!)).join('');
+  assert.equal(normalizeText(`go \u{1F3F4}${hidden}\u{E007F}!`), 'go \u{1F3F4}!');
+  assert.equal(normalizeText(`go${hidden}`), 'go');
+});
+
+test('dropping a character between a letter and its accent still yields NFC', () => {
+  assert.equal(normalizeText('cafe\u00AD\u0301'), 'caf\u00E9');
+  assert.equal(normalizeText('cafe\u0007\u0301'), 'caf\u00E9');
 });
 
 test('lone surrogates are rejected, paired ones are not', () => {

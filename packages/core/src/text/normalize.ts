@@ -1,9 +1,22 @@
 /**
  * The text rules shared by training and serving, so the model sees text the same way in both.
- * Rules (DESIGN.md "Text rules"): reject lone surrogates; Unicode NFC; drop control characters
- * (NUL included; tab and line breaks become spaces), zero-width characters and bidi controls; collapse runs of
- * whitespace (NBSP included) to one space; trim; reject empty; reject more than
- * {@link MAX_TEXT_CODE_POINTS} code points.
+ * Rules (DESIGN.md "Text rules"), in order:
+ * 1. reject lone surrogates;
+ * 2. tab, line breaks and the other whitespace controls become a space; every other control
+ *    character (C0/C1, NUL included) is dropped;
+ * 3. default-ignorable code points (Unicode `Default_Ignorable_Code_Point`: zero-width and bidi
+ *    controls, soft hyphen, Hangul fillers, tags, variation selectors, …) are dropped, except
+ *    - a joiner (U+200C ZWNJ, U+200D ZWJ) between two visible characters: it spells Persian
+ *      words (می‌خواهم), Indic conjuncts (क्‍ष) and emoji sequences (👨‍👩‍👧);
+ *    - one variation selector directly after a visible character: it picks that character's
+ *      glyph (❤️ is U+2764 U+FE0F); further selectors would only carry hidden data;
+ *    - the tags of an emoji subdivision flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿: U+1F3F4, 3–7 tag letters or digits, U+E007F);
+ * 4. Unicode NFC (after the drops, so a dropped character never leaves a decomposed accent);
+ * 5. runs of whitespace (NBSP included) collapse to one space; trim;
+ * 6. reject text with nothing visible left (`empty`): whitespace, controls, default-ignorable
+ *    code points and the blank fillers ({@link BLANK_FILLERS}) are invisible;
+ * 7. reject more than {@link MAX_TEXT_CODE_POINTS} code points.
+ * So a text keeps everything the person wrote except what these rules name.
  */
 
 /**
@@ -24,15 +37,28 @@ export class TextRuleError extends Error {
   }
 }
 
+/**
+ * Characters that render as blank but are neither whitespace nor default-ignorable (the Hangul
+ * fillers U+115F, U+1160, U+3164 and U+FFA0 are default-ignorable, so rule 3 drops them). They are
+ * kept (⠀ separates words in Braille) but count as invisible. Source: the invisible characters
+ * listed at invisible-characters.com, less whitespace and default-ignorables:
+ * U+2800 BRAILLE PATTERN BLANK, U+1D159 MUSICAL SYMBOL NULL NOTEHEAD.
+ */
+export const BLANK_FILLERS = '\u2800\u{1D159}';
+
 // Whitespace-like controls become a space so words on either side stay apart.
 const WHITESPACE_CONTROLS = /[\t\n\v\f\r\u0085]/g;
 // Every other C0/C1 control character, NUL included.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const OTHER_CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F]/g;
-// Zero-width space, non-joiner, joiner, word joiner, byte-order mark / zero-width no-break space,
-// and the invisible bidi marks, embeddings, overrides and isolates: a stored U+202E would reverse how
-// a cell reads in a spreadsheet (the "Trojan Source" trick), and none of them changes the words.
-const ZERO_WIDTH = /[\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\u061C\uFEFF]/g;
+const DEFAULT_IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
+const VARIATION_SELECTOR = /^\p{Variation_Selector}$/u;
+const JOINER = /^[\u200C\u200D]$/;
+// A visible character: not whitespace, not a control, not default-ignorable, not a blank filler.
+const VISIBLE = new RegExp(`[^\\s\\p{Cc}\\p{Default_Ignorable_Code_Point}${BLANK_FILLERS}]`, 'u');
+// One unit per code point, except an emoji subdivision flag (Unicode UTS #51 emoji_tag_sequence
+// with a CLDR subdivision id: region of 2 letters or 3 digits, then 1–4 letters or digits).
+const UNITS = /\u{1F3F4}(?:[\u{E0061}-\u{E007A}]{2}|[\u{E0030}-\u{E0039}]{3})[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}|[\s\S]/gu;
 // \s covers NBSP, the Unicode space separators and the line/paragraph separators.
 const WHITESPACE_RUN = /\s+/gu;
 
@@ -43,27 +69,56 @@ export function countCodePoints(text: string): number {
   return count;
 }
 
+/** True when `text` holds at least one visible character (see the rules above). */
+export function hasVisibleCharacter(text: string): boolean {
+  return VISIBLE.test(text);
+}
+
+/** Rule 3: drops default-ignorable code points except the joiners, selectors and flag tags it keeps. */
+function dropIgnorables(text: string): string {
+  const units = text.match(UNITS) ?? [];
+  let out = '';
+  // What the last kept unit was: a joiner or selector may only follow a visible character.
+  let last: 'visible' | 'selector' | 'other' = 'other';
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i]!;
+    // A unit longer than one code point (two UTF-16 units) is a flag tag sequence: kept whole.
+    if (unit.length > 2 || !DEFAULT_IGNORABLE.test(unit)) {
+      out += unit;
+      last = VISIBLE.test(unit) ? 'visible' : 'other';
+    } else if (VARIATION_SELECTOR.test(unit) && last === 'visible') {
+      out += unit;
+      last = 'selector';
+    } else if (JOINER.test(unit) && last !== 'other' && VISIBLE.test(units[i + 1] ?? '')) {
+      out += unit;
+      last = 'other';
+    }
+  }
+  return out;
+}
+
 /**
- * Applies the text rules and returns the normalised text.
+ * Applies the text rules (see the module comment) and returns the normalised text.
  * @param raw the text as typed or read from a CSV.
- * @returns NFC text without control or zero-width characters, single-spaced and trimmed.
- * @throws {TextRuleError} `lone_surrogate`, `empty` (nothing left after the rules), `too_long`
- *   (more than {@link MAX_TEXT_CODE_POINTS} code points) or `not_a_string`.
+ * @returns NFC text without control characters or dropped default-ignorables, single-spaced and
+ *   trimmed, with at least one visible character and at most {@link MAX_TEXT_CODE_POINTS} code points.
+ * @throws {TextRuleError} `lone_surrogate`, `empty` (nothing visible left after the rules),
+ *   `too_long` (more than {@link MAX_TEXT_CODE_POINTS} code points) or `not_a_string`.
  */
 export function normalizeText(raw: unknown): string {
   if (typeof raw !== 'string') throw new TextRuleError('not_a_string', 'text must be a string');
   if (!raw.isWellFormed()) {
     throw new TextRuleError('lone_surrogate', 'text contains a lone surrogate (malformed UTF-16)');
   }
-  const text = raw
+  const text = dropIgnorables(raw.replace(WHITESPACE_CONTROLS, ' ').replace(OTHER_CONTROLS, ''))
     .normalize('NFC')
-    .replace(WHITESPACE_CONTROLS, ' ')
-    .replace(OTHER_CONTROLS, '')
-    .replace(ZERO_WIDTH, '')
     .replace(WHITESPACE_RUN, ' ')
     .trim();
-  if (text.length === 0) {
-    throw new TextRuleError('empty', 'text is empty after removing whitespace and control characters');
+  if (!hasVisibleCharacter(text)) {
+    throw new TextRuleError(
+      'empty',
+      'text is empty: nothing visible is left after removing whitespace, control and invisible characters',
+    );
   }
   const length = countCodePoints(text);
   if (length > MAX_TEXT_CODE_POINTS) {

@@ -19,6 +19,22 @@ test('empty and whitespace-only input is refused with a message in words and len
   }
 });
 
+test('input made only of invisible characters (Hangul filler, Braille blank, tags, selectors) is refused as empty', () => {
+  for (const raw of ['\u3164', '\u2800\u2800', '\u{E0020}\u{E0041}', ' \uFE0F\u200D\u00AD ']) {
+    const result = checkInput(raw);
+    assert.equal(result.ok, false, JSON.stringify(raw));
+    if (result.ok) continue;
+    assert.equal(result.rule, 'empty');
+    assert.match(result.message, /invisible characters do not count/);
+  }
+});
+
+test('joined emoji and Persian words are sent as typed', () => {
+  const raw = 'می\u200Cخواهم \u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u2764\uFE0F';
+  // 8 + 1 + 5 (three people, two joiners) + 1 + 2 (heart, selector) code points.
+  assert.deepEqual(checkInput(raw), { ok: true, text: raw, length: 17 });
+});
+
 test('input over the limit names its length and the limit', () => {
   const result = checkInput('a'.repeat(MAX_TEXT_CODE_POINTS + 5));
   assert.equal(result.ok, false);
