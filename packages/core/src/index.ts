@@ -2,5 +2,6 @@ export * from './labels/labels.ts';
 export * from './text/normalize.ts';
 export * from './text/schema.ts';
 export * from './review/schemas.ts';
+export * from './review/number-range.ts';
 export * from './errors.ts';
 export * from './csv/columns.ts';

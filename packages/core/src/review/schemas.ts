@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LABELS, LabelSchema, ProbabilitiesSchema, type Label, type Probabilities } from '../labels/labels.ts';
 import { TextSchema } from '../text/schema.ts';
+import { checkStorableNumbers } from './number-range.ts';
 
 /** A model version name: the folder name under `packages/model-service/models/`. */
 export const ModelVersionSchema = z
@@ -65,10 +66,11 @@ const MOST_PROBABLE = {
 
 /**
  * `POST /api/approve` body: the person accepts the prediction, so `label` must equal
- * `predictedLabel`.
+ * `predictedLabel`. Every number must fit the store's range (`isStorableNumber`), as for revise.
  */
 export const ApproveRequestSchema = z
   .strictObject(reviewFields)
+  .superRefine(checkStorableNumbers)
   .refine(predictedLabelIsMostProbable, MOST_PROBABLE)
   .refine((r) => r.label === r.predictedLabel, {
     message: 'label must equal predictedLabel when approving; use /api/revise to pick another label',
@@ -77,7 +79,10 @@ export const ApproveRequestSchema = z
 export type ApproveRequest = z.input<typeof ApproveRequestSchema>;
 
 /** `POST /api/revise` body: the person picks the final `label` (any of the seven). */
-export const ReviseRequestSchema = z.strictObject(reviewFields).refine(predictedLabelIsMostProbable, MOST_PROBABLE);
+export const ReviseRequestSchema = z
+  .strictObject(reviewFields)
+  .superRefine(checkStorableNumbers)
+  .refine(predictedLabelIsMostProbable, MOST_PROBABLE);
 export type ReviseRequest = z.input<typeof ReviseRequestSchema>;
 
 /** A review after parsing: text normalised, every field checked. */

@@ -119,6 +119,11 @@ describe('approve and revise handlers on a real dynalite', () => {
   });
 
   const valid = (): ReviseRequest => reviewBody();
+  // A valid body whose fear probability is `value` (shame takes the difference, so the sum stays 1).
+  const withFear = (value: number): ReviseRequest => {
+    const body = valid();
+    return { ...body, probabilities: { ...body.probabilities, fear: value, shame: body.probabilities.shame + body.probabilities.fear - value } };
+  };
   const bad: { name: string; event: () => ReturnType<typeof post>; status: number; code: string; message?: RegExp; handler?: 'approve' }[] = [
     { name: 'no content type', event: () => post(valid(), { headers: {} }), status: 415, code: 'unsupported_media_type' },
     { name: 'text/plain', event: () => post(valid(), { headers: { 'content-type': 'text/plain' } }), status: 415, code: 'unsupported_media_type' },
@@ -138,9 +143,13 @@ describe('approve and revise handlers on a real dynalite', () => {
     { name: 'predictionId not a UUID', event: () => post({ ...valid(), predictionId: 'abc' }), status: 400, code: 'invalid_field', message: /predictionId/ },
     { name: 'probabilities not summing to 1', event: () => post({ ...valid(), probabilities: { ...valid().probabilities, joy: 0.9 } }), status: 400, code: 'invalid_field', message: /sum/ },
     { name: 'probability missing', event: () => post({ ...valid(), probabilities: { ...valid().probabilities, shame: undefined } }), status: 400, code: 'invalid_field', message: /shame/ },
+    { name: 'probability 1e-131 (DynamoDB underflow)', event: () => post(withFear(1e-131)), status: 400, code: 'invalid_field', message: /probabilities\.fear.*1e-130/ },
+    { name: 'probability 5e-324', event: () => post(withFear(5e-324)), status: 400, code: 'invalid_field', message: /probabilities\.fear/ },
+    { name: 'approve with probability 5e-324', event: () => post(withFear(5e-324)), status: 400, code: 'invalid_field', message: /probabilities\.fear/, handler: 'approve' },
     { name: 'modelVersion with a slash', event: () => post({ ...valid(), modelVersion: '../x' }), status: 400, code: 'invalid_field', message: /modelVersion/ },
     { name: 'empty text', event: () => post({ ...valid(), text: '' }), status: 400, code: 'invalid_field', message: /empty/ },
     { name: 'whitespace-only text', event: () => post({ ...valid(), text: ' \u00A0\t\r\n\u200B ' }), status: 400, code: 'invalid_field', message: /empty/ },
+    { name: 'text of only invisible characters', event: () => post({ ...valid(), text: '\u3164 \u2800\u{E0020}\uFE0F\u00AD' }), status: 400, code: 'invalid_field', message: /empty/ },
     { name: 'text over the limit', event: () => post({ ...valid(), text: '😀'.repeat(MAX_TEXT_CODE_POINTS + 1) }), status: 400, code: 'invalid_field', message: new RegExp(String(MAX_TEXT_CODE_POINTS)) },
     { name: 'lone surrogate', event: () => post(JSON.stringify(valid()).replace('I passed', 'I \\ud83d passed')), status: 400, code: 'invalid_field', message: /surrogate/ },
     { name: 'text not a string', event: () => post({ ...valid(), text: 42 }), status: 400, code: 'invalid_field', message: /text/ },

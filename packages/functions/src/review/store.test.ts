@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ClientError, parseOrThrow, ReviseRequestSchema, type StoredReview } from '@sentiment/core';
+import { BatchWriteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ClientError, parseOrThrow, ReviseRequestSchema, type ReviewInput, type StoredReview } from '@sentiment/core';
 import { createReviewStore, type ReviewStore } from './store.ts';
 import { probabilitiesFor, reviewBody, startTestTable, steppingClock, type TestTable } from '../testing/fixtures.ts';
 
@@ -119,6 +119,54 @@ describe('review store on a real dynalite', () => {
     }
     const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
     assert.deepEqual(Item, stored);
+  });
+
+  test('probabilities of 0, -0 and 1e-130 (the smallest DynamoDB magnitude) are stored and read back', async () => {
+    for (const small of [0, -0, 1e-130]) {
+      const body = reviewBody();
+      body.probabilities = { ...body.probabilities, fear: small, shame: body.probabilities.shame + body.probabilities.fear - small };
+      const review = await store.saveReview(parse(body));
+      const expected = small === 0 ? 0 : small; // DynamoDB has no -0: it stores 0, the same number
+      assert.equal(review.probabilities.fear, expected);
+      const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
+      assert.equal((Item as StoredReview).probabilities.fear, expected);
+      assert.deepEqual(await store.saveReview(parse(body)), review, 'repeating the same body is still the same prediction');
+    }
+  });
+
+  test('dynalite, like DynamoDB, refuses 1e-131 and 5e-324 ("Number underflow"): what the store must never send', async () => {
+    for (const tiny of [1e-131, 5e-324]) {
+      await assert.rejects(
+        table.client.send(new PutCommand({ TableName: table.tableName, Item: { id: `underflow-${tiny}`, n: tiny } })),
+        (error: unknown) => (error as Error).name === 'ValidationException' && /underflow/i.test((error as Error).message),
+      );
+    }
+  });
+
+  test('a review whose numbers the table cannot hold is refused as invalid_field before anything is written', async () => {
+    const before = await countItems(table);
+    // Not parsed: the store checks the range itself, whoever calls it.
+    for (const value of [1e-131, 5e-324, -1e-131, 1e126, 2 ** 53]) {
+      const body = reviewBody();
+      const review = { ...body, probabilities: { ...body.probabilities, guilt: value } } as ReviewInput;
+      await assert.rejects(
+        store.saveReview(review),
+        (error: unknown) =>
+          error instanceof ClientError &&
+          error.code === 'invalid_field' &&
+          error.issues?.[0]?.path === 'probabilities.guilt',
+        String(value),
+      );
+    }
+    assert.equal(await countItems(table), before);
+  });
+
+  test('text is stored as written, less only what the text rules drop: joiners, selectors and flags stay', async () => {
+    const text = 'می\u200Cخواهم क्\u200Dष \u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u2764\uFE0F \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+    const body = reviewBody({ text: `\u200B${text}\u00AD\u{E0041}` });
+    assert.equal((await store.saveReview(parse(body))).text, text);
+    const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
+    assert.equal((Item as StoredReview).text, text);
   });
 
   test('texts that are reserved words or expression syntax are stored verbatim', async () => {

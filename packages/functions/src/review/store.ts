@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
+  assertStorableNumbers,
   ClientError,
   LABELS,
   StoredReviewSchema,
@@ -34,6 +35,8 @@ export interface ReviewStore {
    * `action` is `approved` when `label === predictedLabel`, else `revised`.
    * @param review a parsed approve/revise body (text already normalised by the core schema).
    * @returns the review as stored after this call.
+   * @throws {ClientError} `invalid_field` (400) when a number of the review is outside what DynamoDB
+   *   stores (core `isStorableNumber`), checked here too so no caller can turn it into a 500; `conflict` (409).
    */
   saveReview(review: ReviewInput): Promise<StoredReview>;
   /**
@@ -98,6 +101,8 @@ function samePrediction(stored: StoredReview, review: ReviewInput): boolean {
 /** Creates the review store over `tableName`. */
 export function createReviewStore({ client, tableName, now = () => new Date() }: ReviewStoreOptions): ReviewStore {
   async function saveReview(review: ReviewInput): Promise<StoredReview> {
+    // Every number written below comes from the review: DynamoDB's "Number underflow" must never be a 500.
+    assertStorableNumbers(review);
     const probabilities = Object.fromEntries(LABELS.map((label) => [label, review.probabilities[label]]));
     try {
       const result = await client.send(
