@@ -45,6 +45,7 @@ const TRICKY = [
   "'quoted from the start",
   "''two quotes",
   'Café crème, naïve 😀 emoji',
+  'می\u200Cخواهم क्\u200Dष \u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u2764\uFE0F',
 ];
 
 describe('parseLabelledCsv: ISEAR style', () => {
@@ -80,6 +81,27 @@ describe('parseLabelledCsv: ISEAR style', () => {
     );
   });
 
+  it('stops on invalid UTF-8 with the file, the line and the byte, instead of reading U+FFFD', () => {
+    const cases: Array<[string, Buffer, RegExp]> = [
+      // Latin-1 "café": 0xE9 starts a character that the space after it cannot continue.
+      ['latin1', Buffer.concat([Buffer.from('text,label\nok,joy\ncaf'), Buffer.from([0xe9]), Buffer.from(' au lait,joy\n')]), /^f\.csv:3: not valid UTF-8 at byte 4 of the line \(0xe9\)/],
+      ['lone continuation byte', Buffer.from([...Buffer.from('text,label\r\nx'), 0x80, ...Buffer.from(',joy\r\n')]), /^f\.csv:2: not valid UTF-8 at byte 2 of the line \(0x80\)/],
+      ['overlong "/"', Buffer.from([...Buffer.from('text,label\n\nab'), 0xc0, 0xaf, ...Buffer.from(',joy\n')]), /^f\.csv:3: .* at byte 3 of the line \(0xc0\)/],
+      ['encoded surrogate', Buffer.from([...Buffer.from('text,label\nab'), 0xed, 0xa0, 0x80, ...Buffer.from(',joy\n')]), /^f\.csv:2: .* at byte 3 of the line \(0xed\)/],
+      ['unfinished € at the end of the file', Buffer.from([...Buffer.from('text,label\nok,joy\nab'), 0xe2, 0x82]), /^f\.csv:3: .* at byte 3 of the line \(0xe2\)/],
+      ['inside a quoted cell on its second line', Buffer.from([...Buffer.from('text,label\n"one\ntw'), 0xff, ...Buffer.from('o",joy\n')]), /^f\.csv:3: .* at byte 3 of the line \(0xff\)/],
+      ['UTF-16 with its byte-order mark', Buffer.from('\uFEFFtext,label\n', 'utf16le'), /^f\.csv:1: not valid UTF-8 at byte 1 of the line \(0xff\)/],
+    ];
+    for (const [name, bytes, expected] of cases) {
+      assert.throws(() => parseLabelledCsv(bytes, 'f.csv'), (error: unknown) => error instanceof DataError && expected.test(error.message), name);
+    }
+  });
+
+  it('reads valid multi-byte UTF-8 (accents, Persian, joined emoji) after the same check', () => {
+    const data = parseLabelledCsv(Buffer.from('text,label\ncafé می\u200Cخواهم \u{1F468}\u200D\u{1F469}\u200D\u{1F467},joy\n'), 'u.csv');
+    assert.deepEqual(data.texts, ['café می\u200Cخواهم \u{1F468}\u200D\u{1F469}\u200D\u{1F467}']);
+  });
+
   it('rejects a header without text and label columns, and malformed CSV, naming the file', () => {
     assert.throws(() => parseLabelledCsv(Buffer.from('sentence,emotion\nx,joy\n'), 'h.csv'), /h\.csv:1: the header must name/);
     assert.throws(() => parseLabelledCsv(Buffer.from('text,label\n"open quote,joy\n'), 'q.csv'), /q\.csv.*malformed CSV/);
@@ -97,6 +119,8 @@ describe('parseLabelledCsv: the app export', () => {
         data.texts,
         TRICKY.map((text) => normalizeText(text)),
       );
+      // Joiners and selectors come back as stored: the export reads back as what the person wrote.
+      assert.equal(data.texts.at(-1), TRICKY.at(-1));
       assert.deepEqual(
         data.labels,
         rows.map((r) => r.label),

@@ -3,6 +3,7 @@
  * own export (`GET /api/getcsv`, columns `EXPORT_COLUMNS` from core). Columns are found by header
  * name, so any CSV with a `text` and a `label` column works.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
@@ -33,6 +34,60 @@ export class DataError extends Error {
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** True when `bytes` are valid UTF-8; with `partial`, an unfinished character at the end is allowed. */
+function decodesAsUtf8(bytes: Uint8Array, partial: boolean): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: partial });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** 0-based index, in `line` (invalid UTF-8), of the first byte of the first invalid or unfinished character. */
+function firstInvalidByte(line: Uint8Array): number {
+  // Shortest prefix that is already invalid (binary search: once invalid, every longer prefix is);
+  // the whole line when only an unfinished character at its end is wrong.
+  let valid = 0;
+  let invalid = line.length;
+  if (!decodesAsUtf8(line, true)) {
+    while (invalid - valid > 1) {
+      const middle = (valid + invalid) >> 1;
+      if (decodesAsUtf8(line.subarray(0, middle), true)) valid = middle;
+      else invalid = middle;
+    }
+  }
+  // Back to the last character boundary before it: the bad character starts there.
+  let boundary = invalid - 1;
+  while (boundary > 0 && !decodesAsUtf8(line.subarray(0, boundary), false)) boundary--;
+  return boundary;
+}
+
+/**
+ * Stops on the first byte sequence that is not valid UTF-8, naming the file, the line (counting
+ * line feeds, like every other message here) and the byte within that line. A line feed never
+ * occurs inside a multi-byte UTF-8 character, so each line is checked on its own.
+ * @throws {DataError} `file:line: not valid UTF-8 at byte N of the line (0xHH) …`.
+ */
+function checkUtf8(bytes: Buffer, file: string): void {
+  if (isUtf8(bytes)) return;
+  let lineNumber = 1;
+  for (let start = 0; start < bytes.length; lineNumber++) {
+    let end = bytes.indexOf(LF, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    if (!decodesAsUtf8(line, false)) {
+      const at = firstInvalidByte(line);
+      throw new DataError(
+        `${file}:${lineNumber}: not valid UTF-8 at byte ${at + 1} of the line (0x${line[at]!.toString(16).padStart(2, '0')}); ` +
+          'save the file as UTF-8 (its text is never guessed)',
+      );
+    }
+    start = end + 1;
+  }
+  throw new DataError(`${file}: not valid UTF-8; save the file as UTF-8`); // isUtf8 disagreed with every line: never expected
+}
+
 /** `;` when the header line has a `;` and no `,` (Excel in decimal-comma locales), else `,`. */
 function detectDelimiter(bytes: Buffer): ',' | ';' {
   let end = bytes.indexOf(LF);
@@ -44,7 +99,8 @@ function detectDelimiter(bytes: Buffer): ',' | ';' {
 /**
  * Parses labelled CSV bytes.
  *
- * - UTF-8, with or without a byte-order mark; CRLF or LF; RFC 4180 quoting (cells may hold
+ * - UTF-8, with or without a byte-order mark; a byte that is not valid UTF-8 stops the read with
+ *   the file and line (never read as U+FFFD); CRLF or LF; RFC 4180 quoting (cells may hold
  *   quotes, delimiters and line breaks); delimiter `,` or `;` (detected from the header line).
  * - The header must name a `text` and a `label` column (case-insensitive); other columns are ignored.
  * - The export's Excel guard is undone on every text (`unguardSpreadsheetText`: one leading `'`
@@ -52,11 +108,12 @@ function detectDelimiter(bytes: Buffer): ',' | ';' {
  * - Labels are trimmed and lowercased and must be one of the seven.
  *
  * @param file name used in messages.
- * @throws {DataError} naming the file and line for: a missing column, malformed CSV, an unknown
+ * @throws {DataError} naming the file and line for: invalid UTF-8, a missing column, malformed CSV, an unknown
  *   label, or a text that breaks the text rules (empty, too long, lone surrogate). Rows are never
  *   skipped silently: training on a partly read file would hide the problem.
  */
 export function parseLabelledCsv(bytes: Buffer, file: string): LabelledData {
+  checkUtf8(bytes, file);
   const delimiter = detectDelimiter(bytes);
   let records: Array<{ record: string[]; info: { bytes: number } }>;
   try {
