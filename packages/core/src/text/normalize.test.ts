@@ -122,6 +122,18 @@ test('emoji subdivision flags keep their tags; any other tag sequence is dropped
   assert.equal(normalizeText(`go${hidden}`), 'go');
 });
 
+test('applying the rules to their own output changes nothing, so an exported text reads back the same', () => {
+  const scotland = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+  for (const raw of [
+    ' a\u200D\u200D b\u00AD\u200Cc\uFE0F\uFE0F ',
+    `\u2764\uFE0F\u200D\u{1F525}${scotland}\u200D${scotland}\u{E0041}`,
+    'cafe\u0301\u034F\u0301 \u2800\u200D\u2800x\u0000\u200Dy',
+  ]) {
+    const once = normalizeText(raw);
+    assert.equal(normalizeText(once), once, JSON.stringify(raw));
+  }
+});
+
 test('dropping a character between a letter and its accent still yields NFC', () => {
   assert.equal(normalizeText('cafe\u00AD\u0301'), 'caf\u00E9');
   assert.equal(normalizeText('cafe\u0007\u0301'), 'caf\u00E9');

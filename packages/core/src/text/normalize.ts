@@ -51,14 +51,15 @@ const WHITESPACE_CONTROLS = /[\t\n\v\f\r\u0085]/g;
 // Every other C0/C1 control character, NUL included.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const OTHER_CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F]/g;
-const DEFAULT_IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
 const VARIATION_SELECTOR = /^\p{Variation_Selector}$/u;
 const JOINER = /^[\u200C\u200D]$/;
 // A visible character: not whitespace, not a control, not default-ignorable, not a blank filler.
 const VISIBLE = new RegExp(`[^\\s\\p{Cc}\\p{Default_Ignorable_Code_Point}${BLANK_FILLERS}]`, 'u');
-// One unit per code point, except an emoji subdivision flag (Unicode UTS #51 emoji_tag_sequence
-// with a CLDR subdivision id: region of 2 letters or 3 digits, then 1–4 letters or digits).
-const UNITS = /\u{1F3F4}(?:[\u{E0061}-\u{E007A}]{2}|[\u{E0030}-\u{E0039}]{3})[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}|[\s\S]/gu;
+// What rule 3 looks at: an emoji subdivision flag as a whole (UTS #51 emoji_tag_sequence with a CLDR
+// subdivision id: region of 2 letters or 3 digits, then 1–4 letters or digits), else one
+// default-ignorable code point. Everything between matches is kept as it is.
+const IGNORABLE_OR_FLAG =
+  /\u{1F3F4}(?:[\u{E0061}-\u{E007A}]{2}|[\u{E0030}-\u{E0039}]{3})[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}|\p{Default_Ignorable_Code_Point}/gu;
 // \s covers NBSP, the Unicode space separators and the line/paragraph separators.
 const WHITESPACE_RUN = /\s+/gu;
 
@@ -74,27 +75,35 @@ export function hasVisibleCharacter(text: string): boolean {
   return VISIBLE.test(text);
 }
 
+/** The code point of `text` that ends just before UTF-16 index `end` ('' at the start). */
+function codePointBefore(text: string, end: number): string {
+  const low = text.charCodeAt(end - 1);
+  const start = low >= 0xdc00 && low <= 0xdfff && end >= 2 ? end - 2 : end - 1;
+  return text.slice(Math.max(start, 0), end);
+}
+
 /** Rule 3: drops default-ignorable code points except the joiners, selectors and flag tags it keeps. */
 function dropIgnorables(text: string): string {
-  const units = text.match(UNITS) ?? [];
-  let out = '';
-  // What the last kept unit was: a joiner or selector may only follow a visible character.
+  // What the last kept character was: a joiner or selector may only follow a visible character.
   let last: 'visible' | 'selector' | 'other' = 'other';
-  for (let i = 0; i < units.length; i++) {
-    const unit = units[i]!;
-    // A unit longer than one code point (two UTF-16 units) is a flag tag sequence: kept whole.
-    if (unit.length > 2 || !DEFAULT_IGNORABLE.test(unit)) {
-      out += unit;
-      last = VISIBLE.test(unit) ? 'visible' : 'other';
-    } else if (VARIATION_SELECTOR.test(unit) && last === 'visible') {
-      out += unit;
-      last = 'selector';
-    } else if (JOINER.test(unit) && last !== 'other' && VISIBLE.test(units[i + 1] ?? '')) {
-      out += unit;
-      last = 'other';
+  let previousEnd = 0;
+  return text.replace(IGNORABLE_OR_FLAG, (unit: string, offset: number) => {
+    if (offset > previousEnd) last = VISIBLE.test(codePointBefore(text, offset)) ? 'visible' : 'other';
+    previousEnd = offset + unit.length;
+    if (unit.length > 2) {
+      last = 'visible'; // a subdivision flag, kept whole
+      return unit;
     }
-  }
-  return out;
+    if (VARIATION_SELECTOR.test(unit) && last === 'visible') {
+      last = 'selector';
+      return unit;
+    }
+    if (JOINER.test(unit) && last !== 'other' && VISIBLE.test(String.fromCodePoint(text.codePointAt(previousEnd) ?? 0x20))) {
+      last = 'other';
+      return unit;
+    }
+    return '';
+  });
 }
 
 /**
