@@ -58,6 +58,7 @@ describe('gateway', () => {
     writeFileSync(join(staticDir, 'index.html'), '<h1>home</h1>');
     writeFileSync(join(staticDir, '404.html'), '<h1>missing</h1>');
     writeFileSync(join(staticDir, '_not-found.html'), '<h1>missing too</h1>');
+    writeFileSync(join(staticDir, 'favicon.ico'), Buffer.from([0, 0, 1, 0]));
     mkdirSync(join(staticDir, '_next', 'static'), { recursive: true });
     writeFileSync(join(staticDir, '_next', 'static', 'app.js'), 'console.log(1)');
     // One upstream records what it receives and echoes it.
@@ -133,6 +134,12 @@ describe('gateway', () => {
     const asset = await fetch(`${gatewayUrl}/_next/static/app.js`);
     assert.equal(asset.status, 200);
     assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+  });
+
+  it('serves favicon.ico as image/x-icon', async () => {
+    const res = await fetch(`${gatewayUrl}/favicon.ico?v=1`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/x-icon');
   });
 
   it('answers unknown pages with the 404 page and status 404', async () => {

@@ -60,6 +60,8 @@ function staticHandler(dir: string, logger: Logger): (req: IncomingMessage, res:
     // Next puts content-hashed assets under /_next/static: cache them for good, revalidate the rest.
     setHeaders: (res, pathname) => {
       res.setHeader('x-content-type-options', 'nosniff');
+      // sirv's type table (mrmime) has no type for .ico and would send an empty Content-Type.
+      if (pathname.endsWith('.ico')) res.setHeader('content-type', 'image/x-icon');
       res.setHeader(
         'cache-control',
         pathname.startsWith('/_next/static/') ? 'public, max-age=31536000, immutable' : 'no-cache',
