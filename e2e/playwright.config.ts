@@ -5,7 +5,8 @@ import { defineConfig } from '@playwright/test';
 /**
  * Playwright drives Debian's Chromium (`npx playwright install` cannot download browsers here)
  * against the real local stack: `scripts/start.ts` on a free port with a fresh in-memory DynamoDB.
- * Env: `CHROMIUM_PATH` (default /usr/bin/chromium), `E2E_PORT` (default: a free port).
+ * Env: `CHROMIUM_PATH` (default /usr/bin/chromium), `E2E_PORT` (default: a free port),
+ * `UPDATE_SCREENSHOT=1` (scenario I also replaces docs/screenshot.png; `npm run screenshot -w e2e`).
  */
 const repoRoot = resolve(import.meta.dirname, '..');
 
@@ -36,6 +37,8 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   reporter: [['list']],
   outputDir: './test-results',
+  // Read by tests as testInfo.config.metadata.
+  metadata: { updateScreenshot: process.env.UPDATE_SCREENSHOT === '1' },
   use: {
     baseURL,
     trace: 'retain-on-failure',

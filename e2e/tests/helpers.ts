@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { EXPORT_COLUMNS, LABELS, type Label } from '@sentiment/core';
 import { parse } from 'csv-parse/sync';
 
@@ -9,6 +9,23 @@ export type CsvRow = Record<(typeof EXPORT_COLUMNS)[number], string>;
 /** A sentence no other test uses, so each test finds its own rows in the shared store. */
 export function uniqueSentence(base: string): string {
   return `${base} (${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)})`;
+}
+
+/** The status line shown once a review is stored: "Saved: <label>." */
+export function savedStatus(page: Page): Locator {
+  return page.getByRole('status').filter({ hasText: 'Saved:' });
+}
+
+/** The group of the seven label buttons that store another label. */
+export function labelButton(page: Page, label: Label): Locator {
+  return page.getByRole('group', { name: 'Pick the right emotion' }).getByRole('button', { name: label, exact: true });
+}
+
+/** Checks the saved status after a review: the final label, and the model's label when they differ. */
+export async function expectSaved(page: Page, label: Label, predicted: Label): Promise<void> {
+  const status = savedStatus(page);
+  await expect(status.locator('strong')).toHaveText(label);
+  await expect(status).toHaveText(label === predicted ? `Saved: ${label}.` : `Saved: ${label} (the model said ${predicted}).`);
 }
 
 /** Types `text`, submits with the button, and returns the label the page shows. */
@@ -37,7 +54,7 @@ export function parseExport(bytes: Buffer): CsvRow[] {
   return parse(text, { columns: true, skip_empty_lines: true }) as CsvRow[];
 }
 
-/** Clicks the "Download CSV" link, checks the file name, and returns the parsed rows. */
+/** Clicks the "Download CSV" link, checks the file name (`sentiment.csv`), and returns the parsed rows. */
 export async function downloadCsv(page: Page): Promise<CsvRow[]> {
   const [download] = await Promise.all([
     page.waitForEvent('download'),

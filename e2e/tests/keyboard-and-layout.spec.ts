@@ -1,13 +1,13 @@
 import { expect, test } from '@playwright/test';
 import { LABELS } from '@sentiment/core';
-import { downloadCsv, expectRow, submitSentence, uniqueSentence } from './helpers.ts';
+import { downloadCsv, expectRow, expectSaved, labelButton, submitSentence, uniqueSentence } from './helpers.ts';
 
 test('keyboard: Enter submits and A approves', async ({ page }) => {
   await page.goto('/');
   const text = uniqueSentence('I was so angry when someone scratched my car');
   const predicted = await submitSentence(page, text, 'enter');
   await page.keyboard.press('a');
-  await expect(page.getByText('Acceptance successfully approved.')).toBeVisible();
+  await expectSaved(page, predicted, predicted);
   expectRow(await downloadCsv(page), text, { label: predicted, predictedLabel: predicted, action: 'approved' });
 });
 
@@ -17,9 +17,7 @@ test('keyboard: 1 to 7 revise to the label at that position', async ({ page }) =
   const predicted = await submitSentence(page, text, 'enter');
   for (const [index, label] of LABELS.entries()) {
     await page.keyboard.press(String(index + 1));
-    const status = page.getByRole('status').filter({ hasText: 'Final label' });
-    await expect(status).toContainText('Reclassification result successfully revised.');
-    await expect(status.locator('strong')).toHaveText(label);
+    await expectSaved(page, label, predicted);
   }
   // The store calls a "revise" to the predicted label itself an approval.
   const last = LABELS[LABELS.length - 1]!;
@@ -43,17 +41,16 @@ test('at 360 px wide the whole loop is usable without sideways scrolling', async
   await page.setViewportSize({ width: 360, height: 740 });
   await page.goto('/');
   const text = uniqueSentence('I was scared walking home alone in the dark');
-  await submitSentence(page, text);
+  const predicted = await submitSentence(page, text);
   const approve = page.getByRole('button', { name: 'Approve', exact: true });
   await approve.scrollIntoViewIfNeeded();
   await expect(approve).toBeInViewport();
   await approve.click();
-  await expect(page.getByText('Acceptance successfully approved.')).toBeVisible();
+  await expectSaved(page, predicted, predicted);
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(scrollWidth).toBeLessThanOrEqual(360);
   for (const label of LABELS) {
-    const button = page.getByRole('group', { name: 'Reclassification' }).getByRole('button', { name: label, exact: true });
-    const box = await button.boundingBox();
+    const box = await labelButton(page, label).boundingBox();
     expect(box, label).not.toBeNull();
     expect(box!.x + box!.width, `${label} fits`).toBeLessThanOrEqual(360);
   }

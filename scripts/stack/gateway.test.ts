@@ -57,6 +57,8 @@ describe('gateway', () => {
     staticDir = mkdtempSync(join(tmpdir(), 'gateway-static-'));
     writeFileSync(join(staticDir, 'index.html'), '<h1>home</h1>');
     writeFileSync(join(staticDir, '404.html'), '<h1>missing</h1>');
+    writeFileSync(join(staticDir, '_not-found.html'), '<h1>missing too</h1>');
+    writeFileSync(join(staticDir, 'favicon.ico'), Buffer.from([0, 0, 1, 0]));
     mkdirSync(join(staticDir, '_next', 'static'), { recursive: true });
     writeFileSync(join(staticDir, '_next', 'static', 'app.js'), 'console.log(1)');
     // One upstream records what it receives and echoes it.
@@ -134,10 +136,24 @@ describe('gateway', () => {
     assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
   });
 
+  it('serves favicon.ico as image/x-icon', async () => {
+    const res = await fetch(`${gatewayUrl}/favicon.ico?v=1`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/x-icon');
+  });
+
   it('answers unknown pages with the 404 page and status 404', async () => {
     const res = await fetch(`${gatewayUrl}/no/such/page`);
     assert.equal(res.status, 404);
     assert.equal(await res.text(), '<h1>missing</h1>');
+  });
+
+  it('answers the not-found page\'s own addresses with 404 too, not 200', async () => {
+    for (const path of ['/404', '/404.html', '/404/', '/404?x=1', '/%34%30%34', '/_not-found', '/_not-found.html']) {
+      const res = await fetch(`${gatewayUrl}${path}`);
+      assert.equal(res.status, 404, path);
+      assert.equal(await res.text(), '<h1>missing</h1>', path);
+    }
   });
 
   it('refuses writes to static pages with 405 JSON', async () => {

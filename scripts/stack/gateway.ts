@@ -60,22 +60,34 @@ function staticHandler(dir: string, logger: Logger): (req: IncomingMessage, res:
     // Next puts content-hashed assets under /_next/static: cache them for good, revalidate the rest.
     setHeaders: (res, pathname) => {
       res.setHeader('x-content-type-options', 'nosniff');
+      // sirv's type table (mrmime) has no type for .ico and would send an empty Content-Type.
+      if (pathname.endsWith('.ico')) res.setHeader('content-type', 'image/x-icon');
       res.setHeader(
         'cache-control',
         pathname.startsWith('/_next/static/') ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
     },
-    onNoMatch: (_req, res) => {
-      if (!notFoundPage) return sendError(res, 404, 'not_found', 'No such page.');
-      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': notFoundPage.length });
-      res.end(notFoundPage);
-    },
+    onNoMatch: notFound,
   });
+  function notFound(_req: IncomingMessage, res: ServerResponse): void {
+    if (!notFoundPage) return sendError(res, 404, 'not_found', 'No such page.');
+    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': notFoundPage.length });
+    res.end(notFoundPage);
+  }
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       return sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on static pages.`);
     }
+    // To sirv the export's not-found files (/404, /_not-found.html, …) are pages like any other: 200.
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '';
+    let decoded = path;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      // sirv answers a malformed path itself.
+    }
+    if (/^\/(?:404|_not-found)(?:\.html|\.txt)?\/?$/.test(decoded)) return notFound(req, res);
     serve(req, res);
   };
 }

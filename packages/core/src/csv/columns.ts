@@ -21,12 +21,18 @@ export function probabilityColumn(label: Label): `probability_${Label}` {
   return `probability_${label}`;
 }
 
-/** Download file name of the export. */
-export const EXPORT_FILE_NAME = 'sentiment.csv';
-
 /** Field delimiters the export accepts through `?delimiter=`; `semicolon` suits Excel in locales with a decimal comma. */
 export const EXPORT_DELIMITERS = { comma: ',', semicolon: ';' } as const;
 export type ExportDelimiterName = keyof typeof EXPORT_DELIMITERS;
+
+/** Download file name of the export per delimiter, distinct so both downloads can sit in one folder. */
+export const EXPORT_FILE_NAMES = { comma: 'sentiment.csv', semicolon: 'sentiment-semicolon.csv' } as const satisfies Record<
+  ExportDelimiterName,
+  string
+>;
+
+/** Download file name of the comma-separated export, the one the training command is shown with. */
+export const EXPORT_FILE_NAME = EXPORT_FILE_NAMES.comma;
 
 // OWASP "CSV injection": spreadsheet apps run a cell starting with these as a formula.
 const FORMULA_TRIGGER = /^[=+\-@\t\r']/;

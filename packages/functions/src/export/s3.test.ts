@@ -95,7 +95,7 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
     await table.close();
   });
 
-  test('the CSV lands in the bucket and the answer is 303 to a 5-minute link that downloads sentiment.csv', async () => {
+  test('the CSV lands in the bucket and the answer is 303 to a 5-minute link that downloads sentiment-semicolon.csv', async () => {
     const bodies = [reviewBody({ text: '=danger, "quoted"; café 😀' }), reviewBody({ label: 'fear' })];
     for (const body of bodies) await store.saveReview(parseOrThrow(ReviseRequestSchema, body));
     const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), exportTarget: { client: s3, bucket: 'exports-bucket' }, now: () => new Date('2024-02-03T04:05:06.007Z') });
@@ -106,14 +106,14 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
     assert.equal(location.origin, stub.url);
     assert.equal(location.pathname, '/exports-bucket/exports/2024-02-03T04-05-06.007Z-req-s3.csv');
     assert.equal(location.searchParams.get('X-Amz-Expires'), String(EXPORT_LINK_SECONDS));
-    assert.equal(location.searchParams.get('response-content-disposition'), 'attachment; filename="sentiment.csv"');
+    assert.equal(location.searchParams.get('response-content-disposition'), 'attachment; filename="sentiment-semicolon.csv"');
     assert.equal(location.searchParams.get('response-content-type'), 'text/csv; charset=utf-8');
     assert.ok(location.searchParams.get('X-Amz-Signature'));
 
     const object = stub.objects.get(location.pathname);
     assert.ok(object, 'uploaded');
     assert.equal(object.headers['content-type'], 'text/csv; charset=utf-8');
-    assert.equal(object.headers['content-disposition'], 'attachment; filename="sentiment.csv"');
+    assert.equal(object.headers['content-disposition'], 'attachment; filename="sentiment-semicolon.csv"');
     const download = Buffer.from(await (await fetch(location)).arrayBuffer());
     assert.deepEqual(download, object.body);
     assert.deepEqual([...download.subarray(0, 3)], [0xef, 0xbb, 0xbf]);

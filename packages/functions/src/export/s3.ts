@@ -2,14 +2,18 @@ import { PassThrough } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { EXPORT_FILE_NAME, type ExportDelimiterName, type StoredReview } from '@sentiment/core';
+import { EXPORT_FILE_NAMES, type ExportDelimiterName, type StoredReview } from '@sentiment/core';
 import { writeReviewsCsv } from './csv.ts';
 
 /** Lifetime of the presigned download link, in seconds (5 minutes: long enough to start the download). */
 export const EXPORT_LINK_SECONDS = 300;
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
-export const CSV_DISPOSITION = `attachment; filename="${EXPORT_FILE_NAME}"`;
+
+/** `Content-Disposition` of an export: `sentiment.csv`, or `sentiment-semicolon.csv` for `;`. */
+export function csvDisposition(delimiter: ExportDelimiterName): string {
+  return `attachment; filename="${EXPORT_FILE_NAMES[delimiter]}"`;
+}
 
 /** Where large exports go on AWS: the bucket passed as `EXPORT_BUCKET` and an S3 client. */
 export interface S3ExportTarget {
@@ -20,7 +24,8 @@ export interface S3ExportTarget {
 /**
  * Streams the CSV of `reviews` into `s3://<bucket>/exports/<time>-<requestId>.csv` with a multipart
  * {@link Upload} (5 MiB parts, so memory stays bounded and no Lambda response limit applies), then
- * returns a presigned GET URL valid for {@link EXPORT_LINK_SECONDS} that downloads as `sentiment.csv`.
+ * returns a presigned GET URL valid for {@link EXPORT_LINK_SECONDS} that downloads under the
+ * delimiter's file name ({@link csvDisposition}).
  * @throws whatever the scan or the upload throws; a failed upload is aborted by `Upload`.
  */
 export async function exportReviewsToS3(
@@ -38,7 +43,7 @@ export async function exportReviewsToS3(
       Key: key,
       Body: body,
       ContentType: CSV_CONTENT_TYPE,
-      ContentDisposition: CSV_DISPOSITION,
+      ContentDisposition: csvDisposition(delimiter),
       CacheControl: 'no-store',
     },
   });
@@ -53,7 +58,7 @@ export async function exportReviewsToS3(
     new GetObjectCommand({
       Bucket: target.bucket,
       Key: key,
-      ResponseContentDisposition: CSV_DISPOSITION,
+      ResponseContentDisposition: csvDisposition(delimiter),
       ResponseContentType: CSV_CONTENT_TYPE,
     }),
     { expiresIn: EXPORT_LINK_SECONDS },

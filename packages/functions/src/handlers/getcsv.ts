@@ -1,18 +1,17 @@
 import { Writable } from 'node:stream';
 import { parseExportQuery, writeReviewsCsv } from '../export/csv.ts';
-import { CSV_CONTENT_TYPE, CSV_DISPOSITION, exportReviewsToS3 } from '../export/s3.ts';
+import type { ExportDelimiterName } from '@sentiment/core';
+import { CSV_CONTENT_TYPE, csvDisposition, exportReviewsToS3 } from '../export/s3.ts';
 import { errorResponse, requestIdOf, type LambdaHandler } from '../lambda/edge.ts';
 import { lambdaEntry, type HandlerDeps } from './deps.ts';
 
-/** Headers of a CSV download. */
-export const CSV_HEADERS = {
-  'content-type': CSV_CONTENT_TYPE,
-  'content-disposition': CSV_DISPOSITION,
-  'cache-control': 'no-store',
-} as const;
+/** Headers of a CSV download with `delimiter`. */
+export function csvHeaders(delimiter: ExportDelimiterName): Record<string, string> {
+  return { 'content-type': CSV_CONTENT_TYPE, 'content-disposition': csvDisposition(delimiter), 'cache-control': 'no-store' };
+}
 
 /**
- * `GET /api/getcsv[?delimiter=comma|semicolon]` — every stored review as `sentiment.csv` (see
+ * `GET /api/getcsv[?delimiter=comma|semicolon]` — every stored review as `sentiment.csv` (`sentiment-semicolon.csv` with `;`; see
  * `writeReviewsCsv`). With an export bucket (AWS): the CSV is streamed into S3 and the answer is
  * 303 See Other to a presigned link (5 minutes), so the 6 MB Lambda response limit never cuts it.
  * Without one: 200 with the CSV inline (small tables, tests; locally the adapter streams instead).
@@ -40,7 +39,7 @@ export function createGetCsvHandler(deps: HandlerDeps): LambdaHandler {
           },
         }),
       );
-      return { statusCode: 200, headers: { ...CSV_HEADERS }, body: Buffer.concat(chunks).toString('utf8'), isBase64Encoded: false };
+      return { statusCode: 200, headers: csvHeaders(delimiter), body: Buffer.concat(chunks).toString('utf8'), isBase64Encoded: false };
     } catch (error) {
       return errorResponse(error, event, deps.logger);
     }

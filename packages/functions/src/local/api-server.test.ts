@@ -79,7 +79,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     const response = await fetch(`${api.url}/api/getcsv?delimiter=semicolon`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
-    assert.equal(response.headers.get('content-disposition'), 'attachment; filename="sentiment.csv"');
+    assert.equal(response.headers.get('content-disposition'), 'attachment; filename="sentiment-semicolon.csv"');
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const bytes = Buffer.from(await response.arrayBuffer());
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);

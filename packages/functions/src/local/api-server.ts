@@ -6,7 +6,7 @@ import { createDocumentClient } from '../clients.ts';
 import { parseExportQuery, writeReviewsCsv } from '../export/csv.ts';
 import { createApproveHandler } from '../handlers/approve.ts';
 import type { HandlerDeps } from '../handlers/deps.ts';
-import { CSV_HEADERS } from '../handlers/getcsv.ts';
+import { csvHeaders } from '../handlers/getcsv.ts';
 import { createReviseHandler } from '../handlers/revise.ts';
 import { errorResponse, MAX_BODY_BYTES, type LambdaEvent, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
 import { toApiGatewayEvent } from '../lambda/event.ts';
@@ -90,7 +90,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       } catch (error) {
         return fail(res, event, error);
       }
-      res.writeHead(200, CSV_HEADERS);
+      res.writeHead(200, csvHeaders(delimiter));
       if (req.method === 'HEAD') return void res.end();
       try {
         await writeReviewsCsv(store.scanReviews(options.exportPageSize ? { pageSize: options.exportPageSize } : {}), delimiter, res);

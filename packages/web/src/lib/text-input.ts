@@ -3,6 +3,10 @@
  * reject is explained in words before any request is sent.
  */
 import { countCodePoints, MAX_TEXT_CODE_POINTS, normalizeText, TextRuleError, type TextRule } from '@sentiment/core';
+import { installStringWellFormed } from './compat.ts';
+
+// normalizeText calls String.prototype.isWellFormed, which some supported browsers lack.
+installStringWellFormed();
 
 /** The outcome of {@link checkInput}: the normalised text to send, or why it cannot be sent. */
 export type InputCheck =
@@ -32,7 +36,7 @@ function messageFor(rule: TextRule, length: number): string {
     case 'too_long':
       return `The sentence is too long: ${length} characters, and the limit is ${MAX_TEXT_CODE_POINTS} characters. Please shorten it.`;
     case 'lone_surrogate':
-      return 'The text contains a broken character (a lone UTF-16 surrogate). Please retype or remove it.';
+      return 'The text contains a broken character. Please retype it or remove it.';
     case 'not_a_string':
       return 'The text could not be read. Please type it again.';
   }

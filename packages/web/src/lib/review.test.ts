@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApproveRequestSchema, ReviseRequestSchema, type Prediction } from '@sentiment/core';
+import { ApiError } from './api.ts';
+import { errorMessage, reviewOf } from './review.ts';
+
+const prediction: Prediction = {
+  predictionId: '0b7f6a4e-2c1d-4f3a-9e8b-1a2b3c4d5e6f',
+  label: 'sadness',
+  probabilities: { fear: 0.05, guilt: 0.05, joy: 0.05, anger: 0.05, disgust: 0.05, sadness: 0.7, shame: 0.05 },
+  modelVersion: 'test-v1',
+};
+
+test('reviewOf keeps the predicted label and the exact text beside the picked label', () => {
+  const body = reviewOf({ text: 'My dog died', prediction }, 'guilt');
+  assert.deepEqual(body, {
+    predictionId: prediction.predictionId,
+    text: 'My dog died',
+    predictedLabel: 'sadness',
+    label: 'guilt',
+    modelVersion: 'test-v1',
+    probabilities: prediction.probabilities,
+  });
+  assert.ok(ReviseRequestSchema.safeParse(body).success);
+});
+
+test('reviewOf with the predicted label is a valid approve body', () => {
+  assert.ok(ApproveRequestSchema.safeParse(reviewOf({ text: 'My dog died', prediction }, 'sadness')).success);
+});
+
+test('errorMessage shows the API error as it is and a plain sentence for anything else', () => {
+  assert.equal(errorMessage(new ApiError('rejected', 'text is too long')), 'text is too long');
+  assert.equal(errorMessage(new TypeError('x is undefined')), 'Something went wrong on this page. Please try again.');
+});
