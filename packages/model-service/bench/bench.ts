@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { normalizeText } from '@sentiment/core';
 import { loadConfig, PACKAGE_DIR } from '../src/config.ts';
-import { loadOnnxPredictor } from '../src/model/onnx-predictor.ts';
+import { loadOnnxPredictor } from '../src/serving/onnx-predictor.ts';
 
 const config = loadConfig(process.env);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);

@@ -5,8 +5,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LABELS, type Label } from '@sentiment/core';
-import { CURRENT_FILE, MODEL_FILES } from '../model/artifacts.ts';
-import { DEFAULT_FEATURE_OPTIONS, Featurizer, fitTokenizer, tokenize, type FeatureOptions } from '../model/features.ts';
+import { CURRENT_FILE, MODEL_FILES } from '../serving/artifacts.ts';
+import { Featurizer, tokenize } from '../features/features.ts';
+import { DEFAULT_FEATURE_OPTIONS, fitTokenizer, type FeatureOptions } from './fit-tokenizer.ts';
 import {
   buildDataset,
   DEFAULT_LINEAR_OPTIONS,
@@ -15,8 +16,8 @@ import {
   type LinearModel,
   type LinearOptions,
   type WordVectors,
-} from '../model/linear.ts';
-import { argmaxRows, computeMetrics, type Metrics } from '../model/metrics.ts';
+} from './linear.ts';
+import { argmaxRows, computeMetrics, type Metrics } from './metrics.ts';
 import { buildOnnxModel, foldedTable } from './onnx-export.ts';
 
 /** Everything that decides the model besides the data. */

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabelSchema } from '@sentiment/core';
-import type { TokenizerConfig } from './features.ts';
+import type { TokenizerConfig } from '../features/features.ts';
 
 export const MODEL_FILES = {
   onnx: 'model.onnx',

@@ -8,9 +8,9 @@
  */
 import type { Label } from '@sentiment/core';
 import { LABELS } from '@sentiment/core';
-import { tokenize } from '../model/features.ts';
-import type { Glove } from './pipeline.ts';
-import { labelIndexes } from './pipeline.ts';
+import { tokenize } from '../src/features/features.ts';
+import type { Glove } from '../src/training/pipeline.ts';
+import { labelIndexes } from '../src/training/pipeline.ts';
 
 /** Hyper-parameters of the BiGRU candidate. */
 export interface RnnOptions {

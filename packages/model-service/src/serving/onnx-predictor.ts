@@ -2,7 +2,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Label, Probabilities } from '@sentiment/core';
 import { MODEL_FILES, ONNX_IO, readModelFiles } from './artifacts.ts';
-import { Featurizer, packBatch } from './features.ts';
+import { Featurizer, packBatch } from '../features/features.ts';
 import type { Predictor } from './predictor.ts';
 
 /** Options of {@link loadOnnxPredictor}. */

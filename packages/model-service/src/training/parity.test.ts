@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LABELS } from '@sentiment/core';
-import { buildOnnxModel, foldedTable } from '../training/onnx-export.ts';
-import { DEFAULT_TRAIN_OPTIONS, predictTrained, trainModel, writeModelDir, type Trained } from '../training/pipeline.ts';
-import { fakeGlove, syntheticData } from '../training/test-fixtures.ts';
-import { MODEL_FILES } from './artifacts.ts';
-import { loadOnnxPredictor } from './onnx-predictor.ts';
-import type { Predictor } from './predictor.ts';
+import { buildOnnxModel, foldedTable } from './onnx-export.ts';
+import { DEFAULT_TRAIN_OPTIONS, predictTrained, trainModel, writeModelDir, type Trained } from './pipeline.ts';
+import { fakeGlove, syntheticData } from './test-fixtures.ts';
+import { MODEL_FILES } from '../serving/artifacts.ts';
+import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
+import type { Predictor } from '../serving/predictor.ts';
 
 const TOLERANCE = 1e-4;
 
