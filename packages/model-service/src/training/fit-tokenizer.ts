@@ -3,10 +3,44 @@
  * document frequency) and their idf weights, written to `tokenizer.json`. Serving only reads the
  * result (`src/features/`).
  */
-import { tokenize, wordNgrams, charNgrams, type TokenizerConfig } from '../features/features.ts';
+import type { TokenizerConfig } from '../features/featurizer.ts';
+import { charNgrams, createTokenizer, wordNgrams, type TextSettings } from '../features/tokenizer.ts';
+
+/**
+ * The text settings written into new models' `tokenizer.json` (serving reads them from there; a
+ * change here affects only models trained after it). Lowercase; curly apostrophes, modifier
+ * apostrophe, backtick and acute accent become `'`; tokens are runs of letters and digits.
+ */
+export const DEFAULT_TEXT_SETTINGS: TextSettings = {
+  lowercase: true,
+  apostrophes: '\u2018\u2019\u02BC\u0060\u00B4',
+  // GloVe 6B (as shipped by wink) has no "n't" or "'s" tokens, so contractions are expanded into
+  // words it knows. Order matters: irregular forms before the generic "n't".
+  rewrites: [
+    { pattern: "\\bcan't\\b", replacement: 'can not' },
+    { pattern: "\\bwon't\\b", replacement: 'will not' },
+    { pattern: "\\bshan't\\b", replacement: 'shall not' },
+    { pattern: "\\bain't\\b", replacement: 'is not' },
+    { pattern: "n't\\b", replacement: ' not' },
+    { pattern: "'m\\b", replacement: ' am' },
+    { pattern: "'re\\b", replacement: ' are' },
+    { pattern: "'ve\\b", replacement: ' have' },
+    { pattern: "'ll\\b", replacement: ' will' },
+    { pattern: "'d\\b", replacement: ' would' },
+    // Mostly possessive in ISEAR ("my friend's"); dropping it keeps the noun intact.
+    { pattern: "'s\\b", replacement: '' },
+  ],
+  token: '[\\p{L}\\p{N}]+',
+};
+
+/** Character n-grams are taken inside `pad + token + pad`, so word starts and ends are visible. */
+const CHAR_PAD = ' ';
+
 
 /** Hyper-parameters of the feature extraction (what `fitTokenizer` needs besides the texts). */
 export interface FeatureOptions {
+  /** Text → tokens (stored in `tokenizer.json`). */
+  text: TextSettings;
   wordNgramMax: number;
   charNgramMin: number;
   charNgramMax: number;
@@ -27,6 +61,7 @@ export interface FeatureOptions {
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
+  text: DEFAULT_TEXT_SETTINGS,
   wordNgramMax: 2,
   charNgramMin: 2,
   charNgramMax: 5,
@@ -104,31 +139,34 @@ export function fitTokenizer(
   labels?: readonly number[],
 ): TokenizerConfig {
   const beta = options.supervisedWeight ?? 0;
-  const tokenized = texts.map(tokenize);
+  const tokenized = texts.map(createTokenizer(options.text));
   const word = fitBlock(
-    tokenized.map((tokens) => wordNgrams(tokens, options.wordNgramMax)),
+    tokenized.map((tokens) => wordNgrams(tokens, 1, options.wordNgramMax)),
     options.minDf,
     labels,
     beta,
   );
   const char = fitBlock(
-    tokenized.map((tokens) => charNgrams(tokens, options.charNgramMin, options.charNgramMax)),
+    tokenized.map((tokens) => charNgrams(tokens, options.charNgramMin, options.charNgramMax, CHAR_PAD)),
     options.minDf,
     labels,
     beta,
   );
   const config: TokenizerConfig = {
-    format: 1,
-    word: { ngramMax: options.wordNgramMax, ...word, scale: options.wordScale },
+    format: 2,
+    text: options.text,
+    weighting: { tf: 'sublinear', norm: 'l2' },
+    word: { ngramMin: 1, ngramMax: options.wordNgramMax, scale: options.wordScale, ...word },
     char: {
       ngramMin: options.charNgramMin,
       ngramMax: options.charNgramMax,
-      ...char,
+      pad: CHAR_PAD,
       scale: options.charScale,
+      ...char,
     },
   };
   if (options.gloveScale > 0 && gloveWords.length > 0) {
-    config.glove = { vocab: [...gloveWords], scale: options.gloveScale };
+    config.glove = { scale: options.gloveScale, vocab: [...gloveWords] };
   }
   return config;
 }

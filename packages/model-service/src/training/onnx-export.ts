@@ -11,7 +11,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { ONNX_IO } from '../serving/artifacts.ts';
-import type { Featurizer } from '../features/features.ts';
+import type { Featurizer } from '../features/featurizer.ts';
 import type { LinearModel, WordVectors } from './linear.ts';
 
 const { onnx } = onnxProto;

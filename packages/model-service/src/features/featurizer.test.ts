@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeText } from '@sentiment/core';
-import { fitTokenizer, type FeatureOptions } from '../training/fit-tokenizer.ts';
-import { charNgrams, Featurizer, packBatch, tokenize, wordNgrams } from './features.ts';
+import { DEFAULT_TEXT_SETTINGS, fitTokenizer, type FeatureOptions } from '../training/fit-tokenizer.ts';
+import { Featurizer, packBatch, TokenizerConfigSchema } from './featurizer.ts';
 
 const OPTIONS: FeatureOptions = {
+  text: DEFAULT_TEXT_SETTINGS,
   wordNgramMax: 2,
   charNgramMin: 3,
   charNgramMax: 4,
@@ -13,43 +13,6 @@ const OPTIONS: FeatureOptions = {
   charScale: 0.5,
   gloveScale: 2,
 };
-
-describe('tokenize', () => {
-  it('lowercases and drops punctuation', () => {
-    assert.deepEqual(tokenize('When my DOG died, I cried!!! (a lot)'), ['when', 'my', 'dog', 'died', 'i', 'cried', 'a', 'lot']);
-  });
-
-  it('expands contractions into words GloVe knows, with straight or curly apostrophes', () => {
-    assert.deepEqual(tokenize("I didn't know I'm late"), ['i', 'did', 'not', 'know', 'i', 'am', 'late']);
-    assert.deepEqual(tokenize('I didn’t, we’re, they’ve, you’ll, he’d'), [
-      'i', 'did', 'not', 'we', 'are', 'they', 'have', 'you', 'will', 'he', 'would',
-    ]);
-    assert.deepEqual(tokenize("can't won't ain't"), ['can', 'not', 'will', 'not', 'is', 'not']);
-  });
-
-  it("drops the possessive 's but keeps the noun", () => {
-    assert.deepEqual(tokenize("my friend's car"), ['my', 'friend', 'car']);
-  });
-
-  it('keeps accented letters and digits as parts of tokens', () => {
-    assert.deepEqual(tokenize(normalizeText('Fiance\u0301e café 2nd')), ['fiancée', 'café', '2nd']);
-  });
-
-  it('gives no tokens for punctuation or emoji only', () => {
-    assert.deepEqual(tokenize('?!… 😀'), []);
-  });
-});
-
-describe('n-grams', () => {
-  it('makes word unigrams and bigrams', () => {
-    assert.deepEqual(wordNgrams(['a', 'b', 'c'], 2), ['a', 'b', 'c', 'a b', 'b c']);
-  });
-
-  it('makes character n-grams inside space-padded tokens, counting code points', () => {
-    assert.deepEqual(charNgrams(['ab'], 3, 4), [' ab', 'ab ', ' ab ']);
-    assert.deepEqual(charNgrams(['é😀'], 3, 3), [' é😀', 'é😀 ']);
-  });
-});
 
 describe('Featurizer', () => {
   const texts = ['I was afraid of the dog', 'I was happy with the dog', 'the exam made me afraid'];
@@ -102,5 +65,21 @@ describe('Featurizer', () => {
     assert.deepEqual([...packed.ids], [3n, 5n, 0n, 0n]);
     assert.deepEqual([...packed.weights], [0.5, 0.25, 0, 0]);
     assert.equal(packBatch([{ ids: [], weights: [] }]).width, 1);
+  });
+});
+
+describe('TokenizerConfigSchema', () => {
+  const config = fitTokenizer(['i was afraid', 'i was happy'], OPTIONS, []);
+
+  it('accepts what fitTokenizer writes', () => {
+    assert.deepEqual(TokenizerConfigSchema.parse(JSON.parse(JSON.stringify(config))), config);
+  });
+
+  it('refuses a format 1 file (no text settings), an unknown weighting and a broken token pattern', () => {
+    const { text: _text, weighting: _weighting, ...legacy } = config;
+    assert.equal(TokenizerConfigSchema.safeParse({ ...legacy, format: 1 }).success, false);
+    assert.equal(TokenizerConfigSchema.safeParse({ ...config, weighting: { tf: 'raw', norm: 'l2' } }).success, false);
+    assert.equal(TokenizerConfigSchema.safeParse({ ...config, text: { ...config.text, token: '[a-' } }).success, false);
+    assert.equal(TokenizerConfigSchema.safeParse({ ...config, word: { ...config.word, idf: [] } }).success, false);
   });
 });
