@@ -8,6 +8,11 @@
  *    the bare `GET /healthz` of the same Koa app. Load generator and server share this machine's
  *    cores, so the figures are a floor for a dedicated host.
  *
+ * 3. The predict overhead: 1 / (POST /predict req/s) − 1 / (GET /healthz req/s) − the model's own
+ *    time at batch 1 on the sentence the HTTP run posts, i.e. what each prediction pays beyond the
+ *    bare route and the model (body parsing, validation, text rules, logging, metrics, JSON).
+ *    Issue 10's target is at most 0.05 ms.
+ *
  * Env: BENCH_SECONDS (per HTTP run, default 5), BENCH_CONNECTIONS (default 10), ORT_THREADS (default 1).
  */
 import { spawn } from 'node:child_process';
@@ -41,22 +46,28 @@ const SENTENCES = Array.from({ length: 64 }, (_, i) =>
   normalizeText(`${SUBJECTS[i % SUBJECTS.length]} ${EVENTS[(i * 5) % EVENTS.length]}${TAILS[(i * 3) % TAILS.length]}.`),
 );
 
+/** The sentence `POST /predict` sends; its model-only time enters the overhead figure. */
+const HTTP_SENTENCE = SENTENCES[5]!;
+/** Issue 10: predict overhead at most this many milliseconds per request. */
+const OVERHEAD_TARGET_MS = 0.05;
+
 function line(label: string, value: string): void {
   console.log(`${label.padEnd(44)} ${value}`);
 }
 
-async function modelOnly(): Promise<void> {
+/** Model-only figures; returns the time per call at batch 1 on {@link HTTP_SENTENCE}, in ms. */
+async function modelOnly(): Promise<number> {
   const loadStart = performance.now();
   const predictor = await loadOnnxPredictor(config.modelDir, { threads: config.ortThreads });
   line('model', `${predictor.modelVersion} (${config.modelDir.replace(PACKAGE_DIR, '')}), ORT_THREADS=${config.ortThreads}`);
   line('session load', `${(performance.now() - loadStart).toFixed(0)} ms`);
   for (let i = 0; i < 20; i++) await predictor.predict(SENTENCES.slice(0, 8)); // warm-up
 
-  const measure = async (batch: number, budgetMs: number) => {
+  const measure = async (batch: number, budgetMs: number, only?: string) => {
     let sentences = 0;
     const start = performance.now();
     for (let i = 0; performance.now() - start < budgetMs; i++) {
-      const texts = batch === 1 ? [SENTENCES[i % SENTENCES.length]!] : SENTENCES.slice(0, batch);
+      const texts = only !== undefined ? [only] : batch === 1 ? [SENTENCES[i % SENTENCES.length]!] : SENTENCES.slice(0, batch);
       await predictor.predict(texts);
       sentences += texts.length;
     }
@@ -64,9 +75,12 @@ async function modelOnly(): Promise<void> {
   };
   const b1 = await measure(1, 2_000);
   const b64 = await measure(64, 2_000);
+  const http = await measure(1, 2_000, HTTP_SENTENCE);
   line('model only, batch 1', `${(b1 * 1000).toFixed(1)} µs per sentence (${(1000 / b1).toFixed(0)} sentences/s)`);
   line('model only, batch 64', `${(b64 * 1000).toFixed(1)} µs per sentence (${(1000 / b64).toFixed(0)} sentences/s)`);
+  line('model only, batch 1, the HTTP sentence', `${(http * 1000).toFixed(1)} µs`);
   await predictor.close();
+  return http;
 }
 
 async function freePort(): Promise<number> {
@@ -78,7 +92,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function http(): Promise<void> {
+/** HTTP figures; returns the mean requests per second of each route. */
+async function http(): Promise<{ healthz: number; predict: number }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -109,10 +124,12 @@ async function http(): Promise<void> {
         `${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` +
           (bad ? `, ${bad} errors/non-2xx` : ''),
       );
+      return result.requests.average;
     };
     line('HTTP load', `autocannon, ${connections} connections, ${seconds} s per route, 127.0.0.1`);
-    await run('GET /healthz (bare route)', { path: '/healthz' });
-    await run('POST /predict', { method: 'POST', path: '/predict', body: JSON.stringify({ text: SENTENCES[5] }) });
+    const healthz = await run('GET /healthz (bare route)', { path: '/healthz' });
+    const predict = await run('POST /predict', { method: 'POST', path: '/predict', body: JSON.stringify({ text: HTTP_SENTENCE }) });
+    return { healthz, predict };
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -120,5 +137,13 @@ async function http(): Promise<void> {
 }
 
 console.log(`model-service bench — node ${process.version}, ${new Date().toISOString()}`);
-await modelOnly();
-await http();
+const modelMs = await modelOnly();
+const rates = await http();
+const perPredictMs = 1000 / rates.predict;
+const perHealthzMs = 1000 / rates.healthz;
+const overheadMs = perPredictMs - perHealthzMs - modelMs;
+line(
+  'predict overhead',
+  `${overheadMs.toFixed(3)} ms per request = 1/predict ${perPredictMs.toFixed(3)} ms − 1/healthz ${perHealthzMs.toFixed(3)} ms − model ${modelMs.toFixed(3)} ms ` +
+    `(target ≤ ${OVERHEAD_TARGET_MS} ms: ${overheadMs <= OVERHEAD_TARGET_MS ? 'met' : 'not met'})`,
+);
