@@ -46,6 +46,16 @@ describe('Featurizer', () => {
     assert.equal(new Set(f.ids).size, f.ids.length, 'ids are unique');
   });
 
+  it('gives the same features for a text whose tokens it has already seen (per-token cache)', () => {
+    const fresh = new Featurizer(config);
+    const text = 'the dog was afraid of the dog';
+    const first = fresh.features(text);
+    assert.ok(first.ids.some((id) => id >= fresh.charOffset && id < fresh.gloveOffset), 'has character n-grams');
+    fresh.features('afraid happy dog');
+    assert.deepEqual(fresh.features(text), first);
+    assert.deepEqual(featurizer.features(text), first);
+  });
+
   it('ignores out-of-vocabulary words and returns nothing for a text of unknown words', () => {
     assert.deepEqual(featurizer.features('zzzz qqqq'), { ids: [], weights: [] });
   });

@@ -14,7 +14,10 @@
  * yields only padding and the prediction falls back to the bias.
  */
 import { z } from 'zod';
-import { createTokenizer, forEachCharNgram, forEachWordNgram, TextSettingsSchema, type Tokenize } from './tokenizer.ts';
+import { createTokenizer, forEachTokenCharNgram, forEachWordNgram, TextSettingsSchema, type Tokenize } from './tokenizer.ts';
+
+/** Tokens whose character n-gram ids are kept (cleared when full; ~1–2 MB). */
+const CHAR_CACHE_TOKENS = 50_000;
 
 const blockFields = {
   /** Multiplier of the L2-normalised block. */
@@ -89,6 +92,9 @@ export class Featurizer {
   private readonly idf: Float64Array;
   // Scratch per call, indexed by table id: counts, then values. Reset after each text.
   private readonly scratch: Float64Array;
+  // token → ids of its in-vocabulary character n-grams, repeats and order kept: a token's
+  // n-grams depend on the token only, and building and hashing them is most of the cost.
+  private readonly charCache = new Map<string, Int32Array>();
 
   constructor(config: TokenizerConfig) {
     this.config = config;
@@ -132,10 +138,9 @@ export class Featurizer {
       if (id !== undefined && scratch[id]!++ === 0) wordIds.push(id);
     });
     const charIds: number[] = [];
-    forEachCharNgram(tokens, char.ngramMin, char.ngramMax, char.pad, (gram) => {
-      const id = this.charIndex.get(gram);
-      if (id !== undefined && scratch[id]!++ === 0) charIds.push(id);
-    });
+    for (const token of tokens) {
+      for (const id of this.charIdsOf(token)) if (scratch[id]!++ === 0) charIds.push(id);
+    }
     this.weighBlock(wordIds, word.scale);
     this.weighBlock(charIds, char.scale);
     const ids = wordIds.concat(charIds);
@@ -164,6 +169,23 @@ export class Featurizer {
       scratch[id] = 0;
     }
     return { ids: outIds, weights };
+  }
+
+  /** In-vocabulary character n-gram ids of one token, in enumeration order, with repeats. */
+  private charIdsOf(token: string): Int32Array {
+    let ids = this.charCache.get(token);
+    if (ids === undefined) {
+      const found: number[] = [];
+      const { ngramMin, ngramMax, pad } = this.config.char;
+      forEachTokenCharNgram(token, ngramMin, ngramMax, pad, (gram) => {
+        const id = this.charIndex.get(gram);
+        if (id !== undefined) found.push(id);
+      });
+      ids = Int32Array.from(found);
+      if (this.charCache.size >= CHAR_CACHE_TOKENS) this.charCache.clear();
+      this.charCache.set(token, ids);
+    }
+    return ids;
   }
 
   /**

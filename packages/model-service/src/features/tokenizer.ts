@@ -75,24 +75,26 @@ export function forEachWordNgram(tokens: readonly string[], min: number, max: nu
  * token, all n = min grams left to right, then n = min + 1, …
  */
 export function forEachCharNgram(tokens: readonly string[], min: number, max: number, pad: string, visit: (gram: string) => void): void {
+  for (const token of tokens) forEachTokenCharNgram(token, min, max, pad, visit);
+}
+
+/** {@link forEachCharNgram} for one token. */
+export function forEachTokenCharNgram(token: string, min: number, max: number, pad: string, visit: (gram: string) => void): void {
+  const padded = pad + token + pad;
+  // UTF-16 offsets of code point starts, plus the end, so substring() cuts whole code points.
   const bounds: number[] = [];
-  for (const token of tokens) {
-    const padded = pad + token + pad;
-    // UTF-16 offsets of code point starts, plus the end, so substring() cuts whole code points.
-    bounds.length = 0;
-    for (let i = 0; i < padded.length; i++) {
-      bounds.push(i);
-      const unit = padded.charCodeAt(i);
-      if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < padded.length) {
-        const next = padded.charCodeAt(i + 1);
-        if (next >= 0xdc00 && next <= 0xdfff) i++;
-      }
+  for (let i = 0; i < padded.length; i++) {
+    bounds.push(i);
+    const unit = padded.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < padded.length) {
+      const next = padded.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
     }
-    const count = bounds.length;
-    bounds.push(padded.length);
-    for (let n = min; n <= max; n++) {
-      for (let i = 0; i + n <= count; i++) visit(padded.substring(bounds[i]!, bounds[i + n]!));
-    }
+  }
+  const count = bounds.length;
+  bounds.push(padded.length);
+  for (let n = min; n <= max; n++) {
+    for (let i = 0; i + n <= count; i++) visit(padded.substring(bounds[i]!, bounds[i + n]!));
   }
 }
 
