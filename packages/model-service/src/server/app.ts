@@ -13,7 +13,7 @@ import {
   type Prediction,
   type Probabilities,
 } from '@sentiment/core';
-import type { Predictor } from '../model/predictor.ts';
+import type { Predictor } from '../serving/predictor.ts';
 import { readJsonBody, type BodyOptions } from './body.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { ServiceState } from './state.ts';

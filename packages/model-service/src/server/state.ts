@@ -1,4 +1,4 @@
-import type { Predictor } from '../model/predictor.ts';
+import type { Predictor } from '../serving/predictor.ts';
 
 /**
  * The service's life cycle as the HTTP layer sees it: `starting` (no model yet) → `ready` →

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { LABELS, type Probabilities } from '@sentiment/core';
-import type { Predictor } from '../model/predictor.ts';
+import type { Predictor } from '../serving/predictor.ts';
 
 /**
  * A Predictor whose answer depends only on the text: the label at index (code points mod 7) gets

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { LABELS } from '@sentiment/core';
-import { ModelInfoSchema } from '../model/artifacts.ts';
-import { loadOnnxPredictor } from '../model/onnx-predictor.ts';
+import { ModelInfoSchema } from '../serving/artifacts.ts';
+import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
 import { syntheticData } from './test-fixtures.ts';
 
 const run = promisify(execFile);

@@ -7,9 +7,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS } from '@sentiment/core';
-import { currentModelDir } from '../model/artifacts.ts';
-import { argmaxRows, computeMetrics, formatMetrics } from '../model/metrics.ts';
-import { loadOnnxPredictor } from '../model/onnx-predictor.ts';
+import { currentModelDir } from '../serving/artifacts.ts';
+import { argmaxRows, computeMetrics, formatMetrics } from './metrics.ts';
+import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
 import { DataError, readLabelledCsv } from './csv.ts';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, resolveFromCaller } from './cli-common.ts';
 

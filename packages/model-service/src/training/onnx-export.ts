@@ -10,9 +10,9 @@
  * Only training imports this file (onnx-proto is a dev dependency).
  */
 import onnxProto from 'onnx-proto';
-import { ONNX_IO } from '../model/artifacts.ts';
-import type { Featurizer } from '../model/features.ts';
-import type { LinearModel, WordVectors } from '../model/linear.ts';
+import { ONNX_IO } from '../serving/artifacts.ts';
+import type { Featurizer } from '../features/featurizer.ts';
+import type { LinearModel, WordVectors } from './linear.ts';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

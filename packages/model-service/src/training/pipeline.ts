@@ -4,9 +4,12 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LABELS, type Label } from '@sentiment/core';
-import { CURRENT_FILE, MODEL_FILES } from '../model/artifacts.ts';
-import { DEFAULT_FEATURE_OPTIONS, Featurizer, fitTokenizer, tokenize, type FeatureOptions } from '../model/features.ts';
+import { LABELS, normalizeText, type Label } from '@sentiment/core';
+import { CURRENT_FILE, MODEL_FILES } from '../serving/artifacts.ts';
+import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
+import { Featurizer } from '../features/featurizer.ts';
+import { createTokenizer, type Tokenize } from '../features/tokenizer.ts';
+import { DEFAULT_FEATURE_OPTIONS, fitTokenizer, type FeatureOptions } from './fit-tokenizer.ts';
 import {
   buildDataset,
   DEFAULT_LINEAR_OPTIONS,
@@ -15,8 +18,8 @@ import {
   type LinearModel,
   type LinearOptions,
   type WordVectors,
-} from '../model/linear.ts';
-import { argmaxRows, computeMetrics, type Metrics } from '../model/metrics.ts';
+} from './linear.ts';
+import { argmaxRows, computeMetrics, type Metrics } from './metrics.ts';
 import { buildOnnxModel, foldedTable } from './onnx-export.ts';
 
 /** Everything that decides the model besides the data. */
@@ -75,7 +78,12 @@ export async function loadGlove(): Promise<Glove> {
  * The word-vector subset a model carries: training words that GloVe knows, then GloVe's
  * `topWords` most frequent words (alphanumeric only, as the tokenizer yields), without repeats.
  */
-export function gloveSubset(glove: Glove | undefined, texts: readonly string[], topWords: number): { words: string[]; vectors: WordVectors } | undefined {
+export function gloveSubset(
+  glove: Glove | undefined,
+  texts: readonly string[],
+  topWords: number,
+  tokenize: Tokenize,
+): { words: string[]; vectors: WordVectors } | undefined {
   if (!glove) return undefined;
   const chosen = new Set<string>();
   for (const text of texts) for (const token of tokenize(text)) if (glove.vector(token)) chosen.add(token);
@@ -115,7 +123,7 @@ export function trainModel(
   onProgress?: (iteration: number, objective: number) => void,
 ): Trained {
   const useGlove = options.features.gloveScale > 0 ? glove : undefined;
-  const subset = gloveSubset(useGlove, texts, options.gloveTopWords);
+  const subset = gloveSubset(useGlove, texts, options.gloveTopWords, createTokenizer(options.features.text));
   const tokenizer = fitTokenizer(texts, options.features, subset?.words ?? [], labelIndexes(labels));
   const featurizer = new Featurizer(tokenizer);
   const wordVectors = tokenizer.glove ? subset?.vectors : undefined;
@@ -217,14 +225,44 @@ export async function crossValidate(
   };
 }
 
-/** Writes `model.onnx`, `tokenizer.json` and `model.json` into `dir` (created if missing). */
+/**
+ * Sentences whose probabilities every new version records in `model.json`
+ * (`referencePredictions`): contractions, curly apostrophes, capitals, digits and an accent, so a
+ * change to any text setting or feature step moves at least one of them.
+ */
+export const REFERENCE_TEXTS: readonly string[] = [
+  "I was terrified when a man with a knife followed me home in the dark.",
+  "I didn't tell my mother that I'd broken her favourite vase, and I can't forget it.",
+  "My best friend’s dog died last winter; we’re still sad about it.",
+  "When I PASSED my 2nd year exams I was SO happy, I couldn't stop smiling!",
+  "A man spat on the pavement next to our café — disgusting.",
+  "I'm ashamed: I won't ever wear that ridiculous costume again.",
+  "They cheated me out of 500 dollars and I've never been so furious.",
+];
+
+/**
+ * Writes `model.onnx`, `tokenizer.json` and `model.json` into `dir` (created if missing). The
+ * probabilities of {@link REFERENCE_TEXTS} are computed through the serving path
+ * (`loadOnnxPredictor` on the written files) and stored as `referencePredictions`.
+ */
 export async function writeModelDir(dir: string, trained: Trained, info: Record<string, unknown>): Promise<void> {
   await mkdir(dir, { recursive: true });
   const table = foldedTable(trained.featurizer, trained.model, trained.wordVectors);
   const onnxBytes = buildOnnxModel(table, trained.model.bias, trained.model.classes, `emotion model ${String(info['version'])}`);
   await writeFile(path.join(dir, MODEL_FILES.onnx), onnxBytes);
   await writeFile(path.join(dir, MODEL_FILES.tokenizer), `${JSON.stringify(trained.featurizer.config)}\n`);
-  await writeFile(path.join(dir, MODEL_FILES.info), `${JSON.stringify(info, null, 2)}\n`);
+  const infoFile = path.join(dir, MODEL_FILES.info);
+  const { referencePredictions: _stale, ...rest } = info;
+  await writeFile(infoFile, `${JSON.stringify(rest, null, 2)}\n`);
+  const predictor = await loadOnnxPredictor(dir, { threads: 1, referenceTolerance: Infinity });
+  try {
+    const texts = REFERENCE_TEXTS.map((text) => normalizeText(text));
+    const probabilities = await predictor.predict(texts);
+    const referencePredictions = texts.map((text, i) => ({ text, probabilities: probabilities[i] }));
+    await writeFile(infoFile, `${JSON.stringify({ ...rest, referencePredictions }, null, 2)}\n`);
+  } finally {
+    await predictor.close();
+  }
 }
 
 /** Makes `version` the default served version: writes it into `<modelsDir>/CURRENT`. */

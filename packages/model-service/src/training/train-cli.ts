@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
-import { formatMetrics } from '../model/metrics.ts';
+import { formatMetrics } from './metrics.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import {
   EXIT_DATA,

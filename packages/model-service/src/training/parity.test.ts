@@ -3,13 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LABELS } from '@sentiment/core';
-import { buildOnnxModel, foldedTable } from '../training/onnx-export.ts';
-import { DEFAULT_TRAIN_OPTIONS, predictTrained, trainModel, writeModelDir, type Trained } from '../training/pipeline.ts';
-import { fakeGlove, syntheticData } from '../training/test-fixtures.ts';
-import { MODEL_FILES } from './artifacts.ts';
-import { loadOnnxPredictor } from './onnx-predictor.ts';
-import type { Predictor } from './predictor.ts';
+import { LABELS, normalizeText } from '@sentiment/core';
+import { buildOnnxModel, foldedTable } from './onnx-export.ts';
+import { DEFAULT_TRAIN_OPTIONS, predictTrained, REFERENCE_TEXTS, trainModel, writeModelDir, type Trained } from './pipeline.ts';
+import { fakeGlove, syntheticData } from './test-fixtures.ts';
+import { MODEL_FILES, ModelInfoSchema } from '../serving/artifacts.ts';
+import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
+import type { Predictor } from '../serving/predictor.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -102,7 +102,9 @@ describe('ONNX Runtime and the training forward pass agree', () => {
       const table = foldedTable(trained.featurizer, trained.model, trained.wordVectors);
       table.fill(0, trained.featurizer.gloveOffset * LABELS.length); // drop the folded word-vector rows
       await writeFile(path.join(badDir, MODEL_FILES.onnx), buildOnnxModel(table, trained.model.bias, LABELS.length, 'bad'));
-      const bad = await loadOnnxPredictor(badDir, { threads: 1 });
+      // model.json's reference probabilities came from the right graph: the start-up check refuses this one.
+      await assert.rejects(loadOnnxPredictor(badDir, { threads: 1 }), /referencePredictions/);
+      const bad = await loadOnnxPredictor(badDir, { threads: 1, referenceTolerance: Infinity });
       try {
         const diff = await maxDifference(bad, trained, probes);
         t.diagnostic(`max abs difference of the wrong graph: ${diff.toFixed(3)}`);
@@ -113,6 +115,16 @@ describe('ONNX Runtime and the training forward pass agree', () => {
     } finally {
       await rm(badDir, { recursive: true, force: true });
     }
+  });
+
+  it('records the serving path\'s probabilities of the reference sentences in model.json', async () => {
+    const references = ModelInfoSchema.parse(predictor.describe()).referencePredictions ?? [];
+    assert.deepEqual(
+      references.map((r) => r.text),
+      REFERENCE_TEXTS.map((text) => normalizeText(text)),
+    );
+    const now = await predictor.predict(references.map((r) => r.text));
+    references.forEach((r, i) => assert.deepEqual(r.probabilities, now[i]));
   });
 
   it('describes itself with model.json (version and labels, no vocabulary)', () => {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { LABELS, normalizeText, ProbabilitiesSchema } from '@sentiment/core';
-import { currentModelDir, MODEL_FILES, ModelInfoSchema } from './artifacts.ts';
-import { loadOnnxPredictor } from './onnx-predictor.ts';
+import { currentModelDir, MODEL_FILES, ModelInfoSchema, type ReferencePrediction } from './artifacts.ts';
+import { loadOnnxPredictor, referenceDifference } from './onnx-predictor.ts';
 import type { Predictor } from './predictor.ts';
 
 const MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
@@ -59,6 +60,50 @@ describe('the committed model (models/CURRENT)', () => {
       const best = LABELS.reduce((a, b) => (p[b] > p[a] ? b : a));
       assert.equal(best, cases[i]![1], cases[i]![0]);
     });
+  });
+
+  it('reproduces the reference probabilities stored in model.json at training (max abs diff ≤ 1e-6)', async (t) => {
+    const references = ModelInfoSchema.parse(predictor.describe()).referencePredictions ?? [];
+    assert.ok(references.length >= 5 && references.length <= 8, `${references.length} reference sentences`);
+    const { max, text } = await referenceDifference(predictor, references);
+    t.diagnostic(`max abs difference: ${max.toExponential(2)}`);
+    assert.ok(max <= 1e-6, `differs by ${max} on ${text}`);
+  });
+
+  describe('negative control: the same model files with one tokenizer setting changed', () => {
+    let copy: string;
+    let references: ReferencePrediction[];
+    before(async () => {
+      copy = await mkdtemp(path.join(tmpdir(), 'shipped-model-'));
+      await cp(dir, copy, { recursive: true });
+      references = ModelInfoSchema.parse(predictor.describe()).referencePredictions ?? [];
+    });
+    after(async () => {
+      await rm(copy, { recursive: true, force: true });
+    });
+
+    const variants: Array<[string, (text: Record<string, unknown>) => void]> = [
+      ['no contraction rules', (text) => (text['rewrites'] = [])],
+      ['no lowercasing', (text) => (text['lowercase'] = false)],
+      ['curly apostrophes left alone', (text) => (text['apostrophes'] = '')],
+    ];
+    for (const [name, change] of variants) {
+      it(`${name}: the references no longer match, and loading with the default check fails`, async (t) => {
+        const config = JSON.parse(await readFile(path.join(dir, MODEL_FILES.tokenizer), 'utf8')) as { text: Record<string, unknown> };
+        change(config.text);
+        await writeFile(path.join(copy, MODEL_FILES.tokenizer), JSON.stringify(config));
+        const changed = await loadOnnxPredictor(copy, { threads: 1, referenceTolerance: Infinity });
+        try {
+          const { max } = await referenceDifference(changed, references);
+          t.diagnostic(`max abs difference: ${max.toExponential(2)}`);
+          // 100 times the 1e-6 this test allows, 10 times the start-up check's 1e-5.
+          assert.ok(max > 1e-4, `a changed setting must move a reference clearly, got ${max}`);
+        } finally {
+          await changed.close();
+        }
+        await assert.rejects(loadOnnxPredictor(copy, { threads: 1 }), /referencePredictions/);
+      });
+    }
   });
 
   it('was trained on the ISEAR file in ../shared (sha256 recorded in model.json)', async (t) => {

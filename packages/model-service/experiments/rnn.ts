@@ -8,9 +8,13 @@
  */
 import type { Label } from '@sentiment/core';
 import { LABELS } from '@sentiment/core';
-import { tokenize } from '../model/features.ts';
-import type { Glove } from './pipeline.ts';
-import { labelIndexes } from './pipeline.ts';
+import { createTokenizer } from '../src/features/tokenizer.ts';
+import { DEFAULT_TEXT_SETTINGS } from '../src/training/fit-tokenizer.ts';
+import type { Glove } from '../src/training/pipeline.ts';
+import { labelIndexes } from '../src/training/pipeline.ts';
+
+// The tokens the shipped recipe's tokenizer gives, so both candidates see the same words.
+const tokenize = createTokenizer(DEFAULT_TEXT_SETTINGS);
 
 /** Hyper-parameters of the BiGRU candidate. */
 export interface RnnOptions {

@@ -3,7 +3,7 @@
  * word-vector mean, trained by full-batch L-BFGS. This is the training code's own forward pass;
  * `onnx-export.ts` writes the same function as an ONNX graph and the parity test compares both.
  */
-import type { Featurizer, SparseFeatures } from './features.ts';
+import type { Featurizer, SparseFeatures } from '../features/featurizer.ts';
 
 /** Features of N texts in the form training needs: CSR n-gram part and a dense vector part. */
 export interface Dataset {

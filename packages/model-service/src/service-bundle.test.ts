@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { build } from 'esbuild';
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Source files esbuild pulls into a bundle of `entry`, as the Dockerfile bundles src/main.ts. */
+async function bundledFiles(entry: string): Promise<string[]> {
+  const result = await build({
+    absWorkingDir: REPO_ROOT,
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    alias: { '@sentiment/core': './packages/core/src/index.ts' },
+    metafile: true,
+    write: false,
+    outfile: 'bundle.mjs',
+    logLevel: 'silent',
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
+const TRAINING_ONLY = /packages\/model-service\/(src\/training|experiments)\//;
+
+describe('what the service image bundles (src/main.ts as the Dockerfile builds it)', () => {
+  it('holds the serving and feature code and nothing from src/training or experiments', async () => {
+    const files = await bundledFiles('packages/model-service/src/main.ts');
+    assert.ok(files.some((f) => f.includes('model-service/src/serving/onnx-predictor.ts')), files.join('\n'));
+    assert.ok(files.some((f) => f.includes('model-service/src/features/featurizer.ts')), files.join('\n'));
+    assert.deepEqual(files.filter((f) => TRAINING_ONLY.test(f)), []);
+  });
+
+  it('negative control: the train command bundles training code, so the check can see it', async () => {
+    const files = await bundledFiles('packages/model-service/src/training/train-cli.ts');
+    assert.ok(files.some((f) => TRAINING_ONLY.test(f)));
+  });
+});

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import type { Label, Probabilities } from '@sentiment/core';
+import { Featurizer, packBatch } from '../features/featurizer.ts';
+import { MODEL_FILES, ONNX_IO, readModelFiles, type ReferencePrediction } from './artifacts.ts';
+import type { Predictor } from './predictor.ts';
+
+/** Options of {@link loadOnnxPredictor}. */
+export interface OnnxPredictorOptions {
+  /** ONNX Runtime intra-op threads (from configuration, never the host's core count). */
+  threads: number;
+  /**
+   * Largest |difference| allowed between a `model.json` reference probability and what this
+   * process computes for the same text (default {@link REFERENCE_TOLERANCE}); `Infinity` skips
+   * the check.
+   */
+  referenceTolerance?: number;
+}
+
+/**
+ * Default start-up tolerance for reference probabilities. Float32 sums over a few hundred
+ * features move by ~1e-7 between CPUs; any change in tokens or features moves them by far more.
+ */
+export const REFERENCE_TOLERANCE = 1e-5;
+
+/**
+ * Largest |difference| between the references' probabilities and `predictor`'s for the same
+ * texts, with the text where it occurs (0 and undefined for an empty list).
+ */
+export async function referenceDifference(
+  predictor: Pick<Predictor, 'predict' | 'labels'>,
+  references: readonly ReferencePrediction[],
+): Promise<{ max: number; text: string | undefined }> {
+  if (references.length === 0) return { max: 0, text: undefined };
+  const results = await predictor.predict(references.map((r) => r.text));
+  let max = 0;
+  let text: string | undefined;
+  references.forEach((reference, i) => {
+    for (const label of predictor.labels) {
+      const diff = Math.abs(reference.probabilities[label] - (results[i]?.[label] ?? Number.NaN));
+      if (!(diff <= max)) {
+        max = diff;
+        text = reference.text;
+      }
+    }
+  });
+  return { max, text };
+}
+
+/**
+ * Loads `models/<version>/` (`model.onnx`, `tokenizer.json`, `model.json`) and creates the one
+ * ONNX Runtime session of the process (`intraOpNumThreads: threads`, `interOpNumThreads: 1`).
+ * When `model.json` carries `referencePredictions`, they are recomputed and must match within
+ * `referenceTolerance`, so code that would change a committed model's answers fails at start.
+ *
+ * `predict(texts)` featurises the (already normalised) texts, runs them as one batch and returns
+ * one {@link Probabilities} per text in input order, keyed by label. `describe()` is `model.json`
+ * (it holds no vocabulary or weights; those are in `tokenizer.json` and `model.onnx`).
+ *
+ * @throws when a file is missing or invalid, the graph does not have the expected inputs, or the
+ *   reference probabilities do not match.
+ */
+export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictorOptions): Promise<Predictor> {
+  const { info, tokenizer } = await readModelFiles(modelDir);
+  const featurizer = new Featurizer(tokenizer);
+  const session = await ort.InferenceSession.create(path.join(modelDir, MODEL_FILES.onnx), {
+    intraOpNumThreads: options.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  for (const name of [ONNX_IO.ids, ONNX_IO.weights]) {
+    if (!session.inputNames.includes(name)) {
+      await session.release();
+      throw new Error(`${modelDir}/${MODEL_FILES.onnx} has no input ${name}`);
+    }
+  }
+  const labels: readonly Label[] = info.labels;
+  const K = labels.length;
+  const description: Record<string, unknown> = { ...info };
+
+  const predictor: Predictor = {
+    modelVersion: info.version,
+    labels,
+    async predict(texts: readonly string[]): Promise<Probabilities[]> {
+      if (texts.length === 0) return [];
+      const batch = packBatch(texts.map((text) => featurizer.features(text)));
+      const dims = [texts.length, batch.width];
+      const output = await session.run({
+        [ONNX_IO.ids]: new ort.Tensor('int64', batch.ids, dims),
+        [ONNX_IO.weights]: new ort.Tensor('float32', batch.weights, dims),
+      });
+      const probs = output[ONNX_IO.probabilities]?.data as Float32Array | undefined;
+      if (!probs || probs.length !== texts.length * K) {
+        throw new Error(`model returned ${probs?.length ?? 0} values for ${texts.length} texts`);
+      }
+      const results = new Array<Probabilities>(texts.length);
+      for (let r = 0; r < texts.length; r++) {
+        const result = {} as Record<Label, number>;
+        for (let c = 0; c < K; c++) result[labels[c]!] = probs[r * K + c]!;
+        results[r] = result as Probabilities;
+      }
+      return results;
+    },
+    describe: () => structuredClone(description),
+    close: () => session.release(),
+  };
+
+  const tolerance = options.referenceTolerance ?? REFERENCE_TOLERANCE;
+  if (info.referencePredictions && tolerance !== Infinity) {
+    const { max, text } = await referenceDifference(predictor, info.referencePredictions);
+    if (!(max <= tolerance)) {
+      await session.release();
+      throw new Error(
+        `${modelDir}: probabilities differ from model.json referencePredictions by ${max.toExponential(2)} ` +
+          `(allowed ${tolerance}) on ${JSON.stringify(text)}; the feature code or runtime no longer reproduces this model`,
+      );
+    }
+  }
+  return predictor;
+}
