@@ -10,7 +10,7 @@ import {
 } from '@sentiment/core';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { ApiError, createApiClient, CSV_PATHS, type ApiClient } from '../lib/api.ts';
+import { ApiError, createApiClient, type ApiClient } from '../lib/api.ts';
 import { installStringWellFormed } from '../lib/compat.ts';
 import { shortcutFor } from '../lib/shortcuts.ts';
 import { checkInput } from '../lib/text-input.ts';
@@ -35,6 +35,8 @@ function reviewOf(text: string, prediction: Prediction, label: Label): ReviseReq
     label,
     modelVersion: prediction.modelVersion,
     probabilities: prediction.probabilities,
+    // The model service's signature: the review functions store only predictions it really made.
+    predictionToken: prediction.predictionToken,
   };
 }
 
@@ -64,7 +66,7 @@ function useSingleFlight(): (run: () => Promise<unknown>) => void {
 
 /**
  * The whole screen: type a sentence, see the predicted emotion with all seven probabilities,
- * approve it or pick another label, download every review as CSV.
+ * approve it or pick another label. Exporting the reviews is for operators (`/operator`).
  * Calls `POST /model/predict`, `POST /api/approve`, `POST /api/revise` through `api`.
  */
 export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
@@ -309,19 +311,6 @@ export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
           {reviewError}
         </p>
       )}
-
-      <section className="card downloads" aria-labelledby="downloads-heading">
-        <h2 id="downloads-heading">Stored reviews</h2>
-        <p className="muted">Every approved or revised sentence, as a CSV file that retrains the model.</p>
-        <p className="download-links">
-          <a href={CSV_PATHS.comma} download>
-            Download CSV
-          </a>
-          <a href={CSV_PATHS.semicolon} download>
-            Download CSV (semicolon, for Excel)
-          </a>
-        </p>
-      </section>
     </main>
   );
 }
