@@ -1,10 +1,11 @@
-import { OperatorSignInSchema, parseOrThrow, type OperatorSession } from '@sentiment/core';
+import { ClientError, OperatorSignInSchema, parseOrThrow, type OperatorSession } from '@sentiment/core';
 import {
   clearedOperatorCookie,
   eventContext,
   eventCredentials,
   isHttps,
   operatorSessionCookie,
+  presentedOperatorToken,
   requireOperator,
 } from '../auth/operator.ts';
 import { errorResponse, jsonResponse, readJsonBody, type LambdaHandler } from '../lambda/edge.ts';
@@ -34,6 +35,8 @@ export function createOperatorSessionHandler(deps: HandlerDeps): LambdaHandler {
         case 'DELETE':
           return { ...jsonResponse(200, { operator: false } satisfies OperatorSession), cookies: [clearedOperatorCookie({ secure })] };
         default:
+          // The operator page asks this on every visit: no credential at all is "signed out", not an attempt to log.
+          if (presentedOperatorToken(eventCredentials(event)) === undefined) throw new ClientError('unauthorized', 'not signed in as an operator');
           requireOperator(eventCredentials(event), deps.operatorToken, deps.logger, eventContext(event));
           return jsonResponse(200, { operator: true } satisfies OperatorSession);
       }
