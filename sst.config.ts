@@ -25,11 +25,13 @@ export default $config({
     const { createModelService } = await import('./infra/model.ts');
     const { createApi } = await import('./infra/api.ts');
     const { createWeb } = await import('./infra/web.ts');
+    const { createSecrets } = await import('./infra/secrets.ts');
 
     const config = readDeployConfig(process.env);
     const storage = createStorage();
-    const model = createModelService({ modelVersion: config.modelVersion });
-    const api = createApi(storage);
+    const secrets = createSecrets();
+    const model = createModelService({ modelVersion: config.modelVersion, predictionSecret: secrets.predictionSecret });
+    const api = createApi(storage, secrets);
     const web = createWeb({ api: api.api, model: model.service });
 
     return {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
@@ -25,6 +26,10 @@ function freePort(): Promise<number> {
 // here once is the one they all use.
 process.env.E2E_PORT ??= String(await freePort());
 const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+// Issue 7: the stack's operator token and prediction secret, fresh per run and shared with the
+// workers the same way; the tests sign in with the token (helpers.ts).
+process.env.E2E_OPERATOR_TOKEN ??= randomBytes(32).toString('base64url');
+process.env.E2E_PREDICTION_SECRET ??= randomBytes(32).toString('base64url');
 
 export default defineConfig({
   testDir: './tests',
@@ -65,7 +70,16 @@ export default defineConfig({
     cwd: repoRoot,
     // Ready only once the model service answers through the gateway.
     url: `${baseURL}/model/readyz`,
-    env: { PORT: process.env.E2E_PORT, HOST: '127.0.0.1', DYNAMO_IN_MEMORY: '1', LOG_LEVEL: 'warn' },
+    env: {
+      PORT: process.env.E2E_PORT,
+      HOST: '127.0.0.1',
+      DYNAMO_IN_MEMORY: '1',
+      LOG_LEVEL: 'warn',
+      OPERATOR_TOKEN: process.env.E2E_OPERATOR_TOKEN,
+      PREDICTION_SECRET: process.env.E2E_PREDICTION_SECRET,
+      // Every test comes from 127.0.0.1: the per-address limits would stop the suite (rate-limit.test.ts covers them).
+      RATE_LIMIT_PER_MINUTE: '100000',
+    },
     // A first run builds the web app (about a minute on two cores).
     timeout: 240_000,
     reuseExistingServer: false,

@@ -1,3 +1,4 @@
+import type { Secrets } from './secrets.ts';
 import type { Storage } from './storage.ts';
 
 /**
@@ -25,10 +26,13 @@ export const HANDLERS = {
   approve: 'packages/functions/src/handlers/approve.handler',
   revise: 'packages/functions/src/handlers/revise.handler',
   getcsv: 'packages/functions/src/handlers/getcsv.handler',
+  operatorSession: 'packages/functions/src/handlers/operator-session.handler',
 } as const;
 
-export function createApi(storage: Storage) {
+export function createApi(storage: Storage, secrets: Secrets) {
   const { table, exportsBucket, reviews, exportsLink } = storage;
+  // Issue 7: every function's config needs both secrets (verify predictions, check the operator).
+  const trust = [secrets.predictionSecret, secrets.operatorToken];
 
   const api = new sst.aws.ApiGatewayV2('Api', {
     transform: {
@@ -57,7 +61,7 @@ export function createApi(storage: Storage) {
     ...common,
     handler: HANDLERS.approve,
     timeout: '10 seconds',
-    link: [reviews],
+    link: [reviews, ...trust],
     permissions: [writeReviews],
   });
 
@@ -65,7 +69,7 @@ export function createApi(storage: Storage) {
     ...common,
     handler: HANDLERS.revise,
     timeout: '10 seconds',
-    link: [reviews],
+    link: [reviews, ...trust],
     permissions: [writeReviews],
   });
 
@@ -76,7 +80,7 @@ export function createApi(storage: Storage) {
     timeout: '29 seconds',
     memory: '1024 MB',
     environment: { REVIEWS_TABLE: table.name, EXPORT_BUCKET: exportsBucket.name },
-    link: [reviews, exportsLink],
+    link: [reviews, exportsLink, ...trust],
     permissions: [
       sst.aws.permission({ actions: ['dynamodb:Scan'], resources: [table.arn] }),
       // Multipart upload (`@aws-sdk/lib-storage`) needs PutObject and, to clean up, Abort.
@@ -86,6 +90,11 @@ export function createApi(storage: Storage) {
       }),
     ],
   });
+
+  // The operator sign-in of the web app: no table access at all.
+  for (const method of ['GET', 'POST', 'DELETE'] as const) {
+    api.route(`${method} /api/operator/session`, { ...common, handler: HANDLERS.operatorSession, timeout: '10 seconds', link: [reviews, ...trust] });
+  }
 
   return { api };
 }

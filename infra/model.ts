@@ -33,7 +33,7 @@ export const SCALING = { min: 1, max: 3, cpuUtilization: 60, requestCount: 3000 
  * @param config.modelVersion pin a committed model version (`MODEL_DIR=models/<version>`); by
  *   default the service serves the version in models/CURRENT.
  */
-export function createModelService(config: { modelVersion?: string | undefined } = {}) {
+export function createModelService(config: { modelVersion?: string | undefined; predictionSecret?: sst.Secret } = {}) {
   const production = $app.stage === 'production';
   const vpc = new sst.aws.Vpc('Vpc');
   const cluster = new sst.aws.Cluster('Cluster', { vpc });
@@ -56,6 +56,8 @@ export function createModelService(config: { modelVersion?: string | undefined }
       // Relative to the image's WORKDIR (/app), where every committed version is baked in.
       ...(config.modelVersion ? { MODEL_DIR: `models/${config.modelVersion}` } : {}),
     },
+    // Issue 7: the service signs each prediction with this secret (SST_RESOURCE_PredictionSecret).
+    link: config.predictionSecret ? [config.predictionSecret] : [],
     // `sst dev` does not deploy the container; it runs the service locally instead.
     dev: { command: 'npm start', directory: 'packages/model-service' },
     // Fargate Spot (about 70% cheaper, may be interrupted) everywhere but production.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -13,6 +13,8 @@ interface Started {
   child: ChildProcess;
   url: string;
   modelServicePid: number;
+  /** Every stdout line so far (issue 7: the operator token must never appear in it). */
+  output: string[];
 }
 
 /**
@@ -30,6 +32,8 @@ async function startStack(env: Record<string, string>): Promise<Started> {
   let modelServicePid: number | undefined;
   let url: string | undefined;
   const lines = createInterface({ input: child.stdout! });
+  const output: string[] = [];
+  lines.on('line', (line) => output.push(line));
   // Both lines are needed, in whichever order they arrive.
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no ready line and model service pid within 120 s')), 120_000);
@@ -64,7 +68,7 @@ async function startStack(env: Record<string, string>): Promise<Started> {
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
     throw error;
   }
-  return { child, url: url!.replace('localhost', '127.0.0.1'), modelServicePid: modelServicePid! };
+  return { child, url: url!.replace('localhost', '127.0.0.1'), modelServicePid: modelServicePid!, output };
 }
 
 function isRunning(pid: number): boolean {
@@ -93,8 +97,8 @@ async function predictedReview(url: string, text: string) {
     body: JSON.stringify({ text }),
   });
   assert.equal(res.status, 200);
-  const p = (await res.json()) as { predictionId: string; label: string; modelVersion: string; probabilities: Record<string, number> };
-  return { predictionId: p.predictionId, text, predictedLabel: p.label, label: p.label, modelVersion: p.modelVersion, probabilities: p.probabilities };
+  const p = (await res.json()) as { predictionId: string; label: string; modelVersion: string; probabilities: Record<string, number>; predictionToken: string };
+  return { predictionId: p.predictionId, text, predictedLabel: p.label, label: p.label, modelVersion: p.modelVersion, probabilities: p.probabilities, predictionToken: p.predictionToken };
 }
 
 describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
@@ -102,7 +106,7 @@ describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('serves /model and /api on one origin, and SIGTERM stops it and its model service', async () => {
-    const started = await startStack({ DYNAMO_IN_MEMORY: '1' });
+    const started = await startStack({ DYNAMO_IN_MEMORY: '1', DATA_DIR: dataDir });
     try {
       assert.equal((await fetch(`${started.url}/model/readyz`)).status, 200);
       const bad = await fetch(`${started.url}/api/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -128,8 +132,15 @@ describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
 
     const second = await startStack({ DATA_DIR: dataDir });
     try {
-      const csv = await (await fetch(`${second.url}/api/getcsv`)).text();
+      // Issue 7: the export is the operator's; the token was created once in DATA_DIR (0600), printed by path only.
+      const tokenFile = join(dataDir, 'operator-token');
+      assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      assert.equal((await fetch(`${second.url}/api/getcsv`)).status, 401);
+      const csv = await (await fetch(`${second.url}/api/getcsv`, { headers: { authorization: `Bearer ${token}` } })).text();
       assert.ok(csv.includes(text), 'the review stored before the restart is exported after it');
+      assert.ok(second.output.some((line) => line.includes(tokenFile)), 'the token file is named');
+      assert.ok(!first.output.concat(second.output).some((line) => line.includes(token)), 'the token is never printed');
     } finally {
       assert.equal(await stop(second, 'SIGTERM'), 0);
     }

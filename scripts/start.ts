@@ -63,3 +63,4 @@ void stack.modelServiceExited.then((result) => {
 logger.info({ url: stack.url, dynamo: config.dynamoPath ?? 'in memory' }, 'ready');
 // The one line a person looks for, plain text on purpose.
 console.log(`Sentiment app ready at ${stack.url}`);
+console.log(`Operators sign in at ${stack.url}/operator with the token in ${stack.operatorTokenFile ?? 'OPERATOR_TOKEN'}`);

@@ -54,20 +54,52 @@ export function parseExport(bytes: Buffer): CsvRow[] {
   return parse(text, { columns: true, skip_empty_lines: true }) as CsvRow[];
 }
 
-/** Clicks the "Download CSV" link, checks the file name (`sentiment.csv`), and returns the parsed rows. */
-export async function downloadCsv(page: Page): Promise<CsvRow[]> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('link', { name: 'Download CSV', exact: true }).click(),
-  ]);
-  expect(download.suggestedFilename()).toBe('sentiment.csv');
-  const path = await download.path();
-  return parseExport(await readFile(path));
+/** The operator token of the stack under test (playwright.config.ts passes it to `npm start`). */
+export function operatorToken(): string {
+  const token = process.env.E2E_OPERATOR_TOKEN;
+  if (!token) throw new Error('E2E_OPERATOR_TOKEN is not set (playwright.config.ts sets it)');
+  return token;
 }
 
-/** The export fetched directly (no browser download), for counting rows. */
+/** `Authorization` header of the operator. */
+export const operatorAuth = (): Record<string, string> => ({ authorization: `Bearer ${operatorToken()}` });
+
+/** On `/operator`: signs in with the operator token unless this browser context already is. */
+export async function signInAsOperator(page: Page): Promise<void> {
+  await page.goto('/operator');
+  const form = page.getByLabel('Operator token');
+  const links = page.getByRole('link', { name: 'Download CSV', exact: true });
+  await expect(form.or(links)).toBeVisible();
+  if (await links.isVisible()) return;
+  await form.fill(operatorToken());
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(links).toBeVisible();
+}
+
+/**
+ * Downloads the export as the operator would (issue 7: the public page has no export): on a second
+ * tab of the same browser context, signs in at `/operator`, clicks "Download CSV", checks the file
+ * name, and returns the parsed rows. `page` itself stays where it is.
+ */
+export async function downloadCsv(page: Page): Promise<CsvRow[]> {
+  const operator = await page.context().newPage();
+  try {
+    await signInAsOperator(operator);
+    const [download] = await Promise.all([
+      operator.waitForEvent('download'),
+      operator.getByRole('link', { name: 'Download CSV', exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('sentiment.csv');
+    const path = await download.path();
+    return parseExport(await readFile(path));
+  } finally {
+    await operator.close();
+  }
+}
+
+/** The export fetched directly with the operator token (no browser download), for counting rows. */
 export async function fetchCsv(request: APIRequestContext): Promise<CsvRow[]> {
-  const res = await request.get('/api/getcsv');
+  const res = await request.get('/api/getcsv', { headers: operatorAuth() });
   expect(res.status()).toBe(200);
   return parseExport(await res.body());
 }

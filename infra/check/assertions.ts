@@ -11,7 +11,13 @@ export const EXPECTED_ROUTES = {
   'POST /api/approve': 'packages/functions/src/handlers/approve.handler',
   'POST /api/revise': 'packages/functions/src/handlers/revise.handler',
   'GET /api/getcsv': 'packages/functions/src/handlers/getcsv.handler',
+  'GET /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
+  'POST /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
+  'DELETE /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
 } as const;
+
+/** SST secrets every function must be linked to (issue 7), never passed as plain environment variables. */
+export const FUNCTION_SECRETS = { PredictionSecret: 'PREDICTION_SECRET', OperatorToken: 'OPERATOR_TOKEN' } as const;
 
 /** IAM actions each handler needs on the reviews table, and nothing else on it. */
 const TABLE_ACTIONS: Record<string, string[]> = {
@@ -147,6 +153,9 @@ export function checkGraph(graph: Graph): string[] {
     const threads = String(Math.max(1, Math.floor(vcpus)));
     if (threads !== env.ORT_THREADS) fail(`ORT_THREADS is "${env.ORT_THREADS}", must equal the task's ${vcpus} vCPU (${threads} thread(s))`);
     if (env.HOST !== '0.0.0.0') fail('model service container must set HOST=0.0.0.0');
+    // Issue 7: the service signs predictions with the linked secret the functions verify with.
+    if (!env.SST_RESOURCE_PredictionSecret) fail('the model service must be linked to the secret PredictionSecret');
+    if (env.PREDICTION_SECRET) fail('the model service gets PREDICTION_SECRET as a plain variable; link the SST secret instead');
     if (serviceLb && env.PORT !== String(serviceLb.containerPort)) fail(`container PORT "${env.PORT}" differs from the load balancer's container port ${serviceLb.containerPort}`);
   }
   const image = ofType(graph, 'docker-build:index:Image')[0];
@@ -191,8 +200,14 @@ export function checkGraph(graph: Graph): string[] {
       if (build.handler !== handler) fail(`API route "${routeKey}" runs ${build.handler}, must run ${handler}`);
       for (const error of build.errors) fail(`API route "${routeKey}": ${error}`);
       if (tableName && build.links.Reviews?.name !== tableName) fail(`the function of "${routeKey}" is not linked to the reviews table (Resource.Reviews)`);
+      for (const secret of Object.keys(FUNCTION_SECRETS)) {
+        if (typeof build.links[secret]?.value !== 'string') fail(`the function of "${routeKey}" is not linked to the secret ${secret}`);
+      }
     }
     const variables = record(record(lambda.inputs.environment).variables);
+    for (const variable of Object.values(FUNCTION_SECRETS)) {
+      if (variable in variables) fail(`the function of "${routeKey}" gets ${variable} as a plain environment variable; link the SST secret instead`);
+    }
     if (!tableName || variables.REVIEWS_TABLE !== tableName) fail(`the function of "${routeKey}" must get REVIEWS_TABLE = the reviews table name`);
 
     const role = roles.find((r) => `arn:aws:iam::${MOCK_ACCOUNT}:role/${String(r.inputs.name)}` === lambda.inputs.role);

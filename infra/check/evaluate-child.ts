@@ -301,6 +301,8 @@ async function main() {
   const { pulumi } = platform;
   const rpc = await startRpcStub(platform.esbuild);
   process.env.SST_SERVER = rpc.url;
+  // `sst secret set` values, as the CLI passes them to a deploy; placeholders under mocks (issue 7).
+  for (const name of ['OperatorToken', 'PredictionSecret']) process.env[`SST_SECRET_${name}`] ??= `mock-${name}-value-for-the-offline-check-only`;
 
   // The globals SST's CLI defines before it loads sst.config.ts (see .sst/platform/src/global.d.ts).
   const g = globalThis as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { SecretSchema } from '@sentiment/core/trust';
 
 /** The repository root: the folder above `scripts/`. */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -21,6 +22,11 @@ const flag = z
  *   (its own defaults otherwise: `models/CURRENT`, 1 thread).
  * - `MODEL_READY_TIMEOUT_MS` (default 120000): how long to wait for the model service's `/readyz`.
  * - `LOG_LEVEL` (default `info`).
+ * - `OPERATOR_TOKEN`, `PREDICTION_SECRET` (issue 7): the operator's token and the prediction-signing
+ *   secret, at least 43 characters each; unset, they are read from (or created in)
+ *   `<DATA_DIR>/operator-token` and `<DATA_DIR>/prediction-secret`, mode 0600.
+ * - `RATE_LIMIT_PER_MINUTE`: overrides both per-address limits of the gateway (predictions and
+ *   reviews, 30 a minute each by default; see `rate-limit.ts`).
  */
 export const StackEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -36,6 +42,9 @@ export const StackEnvSchema = z.object({
   ORT_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   MODEL_READY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPERATOR_TOKEN: SecretSchema.optional(),
+  PREDICTION_SECRET: SecretSchema.optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
 
 export interface StackConfig {
@@ -51,6 +60,13 @@ export interface StackConfig {
   modelReadyTimeoutMs: number;
   logLevel: z.infer<typeof StackEnvSchema>['LOG_LEVEL'];
   repoRoot: string;
+  /** Absolute `DATA_DIR`: where the secrets' files are kept. */
+  dataDir: string;
+  /** From the environment; `undefined`: read or created under `dataDir`. */
+  operatorToken: string | undefined;
+  predictionSecret: string | undefined;
+  /** `RATE_LIMIT_PER_MINUTE`, or `undefined` for the defaults. */
+  rateLimitPerMinute: number | undefined;
 }
 
 /**
@@ -76,5 +92,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): S
     modelReadyTimeoutMs: e.MODEL_READY_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     repoRoot,
+    dataDir,
+    operatorToken: e.OPERATOR_TOKEN,
+    predictionSecret: e.PREDICTION_SECRET,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   };
 }

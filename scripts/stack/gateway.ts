@@ -7,6 +7,7 @@ import { MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
 import { answerClientError } from '../../packages/model-service/src/server/server.ts';
 import type { Logger } from 'pino';
 import sirv from 'sirv';
+import type { RateLimitHook } from './rate-limit.ts';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -22,6 +23,8 @@ export interface GatewayOptions {
    */
   proxyTimeoutMs?: number;
   logger: Logger;
+  /** Issue 7: per-address rate limits (`createRateLimit`), run before anything is proxied. */
+  rateLimit?: RateLimitHook;
 }
 
 /** Error codes the gateway itself answers with, beside the upstreams' own. */
@@ -124,6 +127,11 @@ export function createGateway(options: GatewayOptions): Server {
   const server = createServer((req, res) => {
     const route = routeOf(req.url ?? '/');
     if (route.to === 'static') return serveStatic(req, res);
+    if (options.rateLimit) return options.rateLimit(req, res, () => forward(req, res, route));
+    forward(req, res, route);
+  });
+
+  function forward(req: IncomingMessage, res: ServerResponse, route: ReturnType<typeof routeOf>): void {
     req.url = route.rest;
     // Both upstreams refuse such a body with 413 and close the socket mid-upload, which the proxy
     // would then report as 502: refuse it here first, without reading it.
@@ -135,7 +143,7 @@ export function createGateway(options: GatewayOptions): Server {
     }
     if (route.to === 'api') proxy.web(req, res, { target: options.apiTarget }, apiError);
     else proxy.web(req, res, { target: options.modelTarget }, modelError);
-  });
+  }
   // Malformed HTTP (bad chunking, oversized headers) gets the same JSON error body as everything else.
   server.on('clientError', answerClientError);
   return server;

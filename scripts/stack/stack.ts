@@ -12,6 +12,8 @@ import { createGateway } from './gateway.ts';
 import { webBuildNeeded } from './web-build.ts';
 import { freePort } from './free-port.ts';
 import { claimDataLock } from './data-lock.ts';
+import { createRateLimit } from './rate-limit.ts';
+import { resolveStackSecrets } from './secrets.ts';
 
 /** The running local stack. */
 export interface Stack {
@@ -26,6 +28,8 @@ export interface Stack {
   close(options?: { groupSignalled?: boolean }): Promise<void>;
   /** Resolves when the model service exits on its own (a crash); the caller should then close. */
   modelServiceExited: Promise<number | NodeJS.Signals>;
+  /** Where the operator token is kept, or `undefined` when it came from `OPERATOR_TOKEN` (issue 7). */
+  operatorTokenFile: string | undefined;
 }
 
 /**
@@ -67,6 +71,10 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       const releaseDataLock = claimDataLock(`${config.dynamoPath}.lock`);
       cleanups.push(async () => releaseDataLock());
     }
+    // Issue 7: the operator token and the prediction secret, from the environment or <DATA_DIR>.
+    const secrets = resolveStackSecrets({ dataDir: config.dataDir, operatorToken: config.operatorToken, predictionSecret: config.predictionSecret });
+    logger.info({ operatorTokenFile: secrets.operatorTokenFile ?? 'OPERATOR_TOKEN (environment)' }, 'operator token');
+
     const dynamo = await startLocalDynamo(config.dynamoPath ? { path: config.dynamoPath } : {});
     cleanups.push(() => dynamo.close());
     const client = createDocumentClient({ endpoint: dynamo.endpoint });
@@ -83,12 +91,16 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       tableName: config.tableName,
       endpoint: dynamo.endpoint,
       logger: logger.child({ component: 'api' }),
+      operatorToken: secrets.operatorToken,
+      predictionSecret: secrets.predictionSecret,
     });
     cleanups.push(() => api.close());
     logger.info({ url: api.url }, 'API adapter ready');
 
     const modelPort = await freePort();
     const modelEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(modelPort), HOST: '127.0.0.1', LOG_LEVEL: config.logLevel };
+    modelEnv.PREDICTION_SECRET = secrets.predictionSecret;
+    delete modelEnv.OPERATOR_TOKEN; // the model service never needs it
     if (config.modelDir) modelEnv.MODEL_DIR = config.modelDir;
     if (config.ortThreads) modelEnv.ORT_THREADS = String(config.ortThreads);
     const modelService: ManagedChild = startChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -102,12 +114,13 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     await waitForReady(`${modelOrigin}/readyz`, modelService, config.modelReadyTimeoutMs);
     logger.info({ url: modelOrigin, modelServicePid: modelService.process.pid }, 'model service ready');
 
-    const gateway = createGateway({ staticDir: outDir, apiTarget: api.url, modelTarget: modelOrigin, logger });
+    const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, operatorToken: secrets.operatorToken, logger });
+    const gateway = createGateway({ staticDir: outDir, apiTarget: api.url, modelTarget: modelOrigin, logger, rateLimit });
     await listen(gateway, config.port, config.host);
     cleanups.push(() => closeServer(gateway));
     const { port } = gateway.address() as AddressInfo;
     const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
-    return { url: `http://${shownHost}:${port}`, close: closeAll, modelServiceExited: modelService.exited };
+    return { url: `http://${shownHost}:${port}`, close: closeAll, modelServiceExited: modelService.exited, operatorTokenFile: secrets.operatorTokenFile };
   } catch (err) {
     await closeAll();
     throw err;

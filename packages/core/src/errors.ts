@@ -7,6 +7,10 @@ import { z } from 'zod';
 export const ERROR_STATUS = {
   malformed_json: 400,
   invalid_field: 400,
+  /** A review whose predictionToken is missing, forged, for another prediction, or expired (issue 7). */
+  invalid_prediction_token: 400,
+  /** No operator token, or a wrong one (issue 7). */
+  unauthorized: 401,
   not_found: 404,
   method_not_allowed: 405,
   /** The id is already stored for a different prediction (e.g. a reused predictionId). */
@@ -15,6 +19,8 @@ export const ERROR_STATUS = {
   request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** A rate limit was hit; the response carries Retry-After (issue 7). */
+  too_many_requests: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

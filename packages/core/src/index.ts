@@ -5,3 +5,4 @@ export * from './review/schemas.ts';
 export * from './review/number-range.ts';
 export * from './errors.ts';
 export * from './csv/columns.ts';
+export * from './operator/schemas.ts';

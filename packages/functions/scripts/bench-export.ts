@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { pino } from 'pino';
 import { LABELS, type StoredReview } from '@sentiment/core';
+import { generateSecret } from '@sentiment/core/trust';
 import { createDocumentClient } from '../src/clients.ts';
 import { startApiServer } from '../src/local/api-server.ts';
 import { ensureReviewsTable } from '../src/local/dynamo.ts';
@@ -51,7 +52,8 @@ const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) a
 const { endpoint } = JSON.parse(line) as { endpoint: string };
 const client = createDocumentClient({ endpoint });
 await ensureReviewsTable(client, TABLE);
-const api = await startApiServer({ port: 0, tableName: TABLE, endpoint, logger: pino({ level: 'silent' }), ensureTable: false });
+const operatorToken = generateSecret();
+const api = await startApiServer({ port: 0, tableName: TABLE, endpoint, logger: pino({ level: 'silent' }), ensureTable: false, operatorToken, predictionSecret: generateSecret() });
 
 async function store(from: number, to: number): Promise<number> {
   const started = performance.now();
@@ -96,7 +98,7 @@ async function exportOnce(liveHeap = false): Promise<{ rows: number; bytes: numb
       }, 200)
     : undefined;
   const started = performance.now();
-  const response = await fetch(`${api.url}/api/getcsv`);
+  const response = await fetch(`${api.url}/api/getcsv`, { headers: { authorization: `Bearer ${operatorToken}` } });
   if (response.status !== 200 || !response.body) throw new Error(`getcsv answered ${response.status}`);
   let bytes = 0;
   let lineBreaks = 0;

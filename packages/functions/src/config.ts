@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS, SecretSchema } from '@sentiment/core/trust';
 
 /**
  * Environment of the functions, read once at cold start (Lambda) or at start (local adapter).
@@ -9,6 +10,11 @@ import { z } from 'zod';
  * - `EXPORT_BUCKET`: optional S3 bucket; when set, `getcsv` streams the CSV there and redirects (303)
  *   to a presigned link, so the 6 MB Lambda response limit never cuts the file.
  * - `LOG_LEVEL`: pino level, default `info`.
+ * - `PREDICTION_SECRET` (required): HMAC secret shared with the model service; reviews must carry a
+ *   `predictionToken` made under it (issue 7). On AWS the linked SST secret `PredictionSecret`.
+ * - `OPERATOR_TOKEN` (required): the operator's token for `getcsv` and the operator session. On AWS
+ *   the linked SST secret `OperatorToken`. Both at least 43 characters (32 random bytes, base64url).
+ * - `PREDICTION_TOKEN_MAX_AGE_S`: how long a prediction can be reviewed, default 86400 (24 h).
  */
 const EnvSchema = z
   .object({
@@ -17,6 +23,9 @@ const EnvSchema = z
     AWS_REGION: z.string().min(1).optional(),
     EXPORT_BUCKET: z.string().min(3).max(63).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PREDICTION_SECRET: SecretSchema,
+    OPERATOR_TOKEN: SecretSchema,
+    PREDICTION_TOKEN_MAX_AGE_S: z.coerce.number().int().min(1).max(30 * 24 * 3600).optional(),
   })
   .transform((env) => ({
     tableName: env.REVIEWS_TABLE,
@@ -24,6 +33,9 @@ const EnvSchema = z
     region: env.AWS_REGION ?? (env.DYNAMODB_ENDPOINT ? 'us-east-1' : undefined),
     exportBucket: env.EXPORT_BUCKET,
     logLevel: env.LOG_LEVEL,
+    predictionSecret: env.PREDICTION_SECRET,
+    operatorToken: env.OPERATOR_TOKEN,
+    predictionTokenMaxAgeMs: env.PREDICTION_TOKEN_MAX_AGE_S === undefined ? DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS : env.PREDICTION_TOKEN_MAX_AGE_S * 1000,
   }));
 
 export type FunctionsConfig = z.output<typeof EnvSchema>;

@@ -20,7 +20,22 @@ describe('loadConfig', () => {
       ortThreads: 1,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
+      predictionSecret: undefined,
     });
+  });
+
+  it('reads the prediction secret from PREDICTION_SECRET, else from the linked SST secret; a short one is refused unprinted', () => {
+    const secret = 'p'.repeat(43);
+    const linked = JSON.stringify({ value: 'l'.repeat(43) });
+    assert.equal(loadConfig({ PREDICTION_SECRET: secret, SST_RESOURCE_PredictionSecret: linked }, { packageDir: pkg }).predictionSecret, secret);
+    assert.equal(loadConfig({ SST_RESOURCE_PredictionSecret: linked }, { packageDir: pkg }).predictionSecret, 'l'.repeat(43));
+    assert.throws(() => loadConfig({ PREDICTION_SECRET: 'too-short-secret' }, { packageDir: pkg }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /PREDICTION_SECRET: must be at least 43 characters/);
+      assert.doesNotMatch(error.message, /too-short-secret/);
+      return true;
+    });
+    assert.throws(() => loadConfig({ SST_RESOURCE_PredictionSecret: 'not json' }, { packageDir: pkg }), /SST_RESOURCE_PredictionSecret/);
   });
 
   it('reads every variable; empty ones mean the default', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { SecretSchema } from '@sentiment/core/trust';
 
 /** The package folder (`packages/model-service`), so defaults do not depend on the cwd. */
 export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -34,6 +35,10 @@ const integer = (min: number, max: number, fallback: number) =>
  * - `LOG_LEVEL` pino level, default `info`.
  * - `SHUTDOWN_TIMEOUT_MS` how long in-flight requests may take to finish after SIGTERM before the
  *   remaining connections are cut, default 10000 (ECS waits 30 s before SIGKILL).
+ * - `PREDICTION_SECRET` the HMAC secret shared with the review functions (see `@sentiment/core/trust`),
+ *   at least 43 characters; on AWS the linked SST secret `PredictionSecret` (`SST_RESOURCE_PredictionSecret`)
+ *   when the variable is unset. Neither set: a random secret for this process only (predictions then
+ *   cannot be reviewed; `main.ts` warns).
  */
 export const EnvSchema = z.object({
   PORT: integer(0, 65535, 8080),
@@ -42,6 +47,23 @@ export const EnvSchema = z.object({
   ORT_THREADS: integer(1, 1024, 1),
   LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS).default('info')),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
+  PREDICTION_SECRET: z.preprocess(unsetIfEmpty, SecretSchema.optional()),
+  // What an SST link puts in the environment: JSON `{"value": "<secret>"}`.
+  SST_RESOURCE_PredictionSecret: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.object({ value: SecretSchema }))
+      .optional(),
+  ),
 });
 
 /** Validated configuration, read once at start and passed in. */
@@ -53,6 +75,8 @@ export interface Config {
   ortThreads: number;
   logLevel: (typeof LOG_LEVELS)[number];
   shutdownTimeoutMs: number;
+  /** HMAC secret for prediction tokens; `undefined` when none is configured. */
+  predictionSecret: string | undefined;
 }
 
 /** Configuration that cannot be used; `message` lists every problem, one per line. */
@@ -109,5 +133,6 @@ export function loadConfig(
     ortThreads: e.ORT_THREADS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    predictionSecret: e.PREDICTION_SECRET ?? e.SST_RESOURCE_PredictionSecret?.value,
   };
 }

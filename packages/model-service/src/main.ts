@@ -44,7 +44,10 @@ async function main(): Promise<void> {
 
   const state = new ServiceState();
   const metrics = createMetrics({ defaultMetrics: true });
-  const app = createApp({ state, logger, metrics });
+  if (config.predictionSecret === undefined) {
+    logger.warn('PREDICTION_SECRET is not set: predictions are signed with a random secret of this process, so reviews of them will be refused');
+  }
+  const app = createApp({ state, logger, metrics, predictionSecret: config.predictionSecret });
   const server = await startServer({
     app,
     state,

@@ -12,6 +12,12 @@ export const ModelVersionSchema = z
 
 export const PredictionIdSchema = z.uuid();
 
+/**
+ * The model service's signature over a prediction (see `@sentiment/core/trust`): a review must send
+ * back the token of the prediction it reviews. Its format is checked where it is verified.
+ */
+export const PredictionTokenSchema = z.string().min(1).max(200);
+
 /** `POST /model/predict` body. */
 export const PredictRequestSchema = z.strictObject({ text: TextSchema });
 export type PredictRequest = z.input<typeof PredictRequestSchema>;
@@ -25,12 +31,13 @@ export const BatchPredictRequestSchema = z.strictObject({
 });
 export type BatchPredictRequest = z.input<typeof BatchPredictRequestSchema>;
 
-/** One prediction: the most probable label and all seven probabilities. */
+/** One prediction: the most probable label and all seven probabilities, signed by `predictionToken`. */
 export const PredictionSchema = z.strictObject({
   predictionId: PredictionIdSchema,
   label: LabelSchema,
   probabilities: ProbabilitiesSchema,
   modelVersion: ModelVersionSchema,
+  predictionToken: PredictionTokenSchema,
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
 
@@ -49,6 +56,7 @@ const reviewFields = {
   label: LabelSchema,
   modelVersion: ModelVersionSchema,
   probabilities: ProbabilitiesSchema,
+  predictionToken: PredictionTokenSchema,
 };
 
 /**

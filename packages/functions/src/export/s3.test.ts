@@ -10,7 +10,7 @@ import { LOCAL_CREDENTIALS } from '../clients.ts';
 import { createGetCsvHandler } from '../handlers/getcsv.ts';
 import { toApiGatewayEvent } from '../lambda/event.ts';
 import { createReviewStore, type ReviewStore } from '../review/store.ts';
-import { probabilitiesFor, reviewBody, startTestTable, type TestTable } from '../testing/fixtures.ts';
+import { OPERATOR_AUTH, probabilitiesFor, reviewBody, startTestTable, TEST_TRUST, type TestTable } from '../testing/fixtures.ts';
 import { EXPORT_LINK_SECONDS, exportReviewsToS3 } from './s3.ts';
 
 interface StoredObject {
@@ -98,8 +98,8 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
   test('the CSV lands in the bucket and the answer is 303 to a 5-minute link that downloads sentiment-semicolon.csv', async () => {
     const bodies = [reviewBody({ text: '=danger, "quoted"; café 😀' }), reviewBody({ label: 'fear' })];
     for (const body of bodies) await store.saveReview(parseOrThrow(ReviseRequestSchema, body));
-    const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), exportTarget: { client: s3, bucket: 'exports-bucket' }, now: () => new Date('2024-02-03T04:05:06.007Z') });
-    const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', requestId: 'req-s3' }));
+    const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), ...TEST_TRUST, exportTarget: { client: s3, bucket: 'exports-bucket' }, now: () => new Date('2024-02-03T04:05:06.007Z') });
+    const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', requestId: 'req-s3', headers: OPERATOR_AUTH }));
 
     assert.equal(result.statusCode, 303);
     const location = new URL(String(result.headers?.location));
@@ -126,8 +126,8 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
   test('a failing upload is a 500 with the request id, not a hang', async () => {
     stub.failPuts.on = true;
     try {
-      const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), exportTarget: { client: s3, bucket: 'exports-bucket' } });
-      const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', requestId: 'req-s3-fail' }));
+      const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), ...TEST_TRUST, exportTarget: { client: s3, bucket: 'exports-bucket' } });
+      const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', requestId: 'req-s3-fail', headers: OPERATOR_AUTH }));
       assert.equal(result.statusCode, 500);
       assert.match(result.body ?? '', /"requestId":"req-s3-fail"/);
     } finally {

@@ -4,18 +4,30 @@ import { ErrorBodySchema } from '@sentiment/core';
 import { loadConfig } from '../config.ts';
 import { toApiGatewayEvent } from '../lambda/event.ts';
 import { handler } from './approve.ts';
+import { TEST_OPERATOR_TOKEN, TEST_PREDICTION_SECRET } from '../testing/fixtures.ts';
 
-test('config: REVIEWS_TABLE is required; an endpoint implies us-east-1; empty values count as unset', () => {
+test('config: REVIEWS_TABLE and both secrets are required; an endpoint implies us-east-1; empty values count as unset', () => {
   assert.throws(() => loadConfig({}), /REVIEWS_TABLE/);
-  assert.deepEqual(loadConfig({ REVIEWS_TABLE: 'reviews', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567', EXPORT_BUCKET: '' }), {
+  const secrets = { PREDICTION_SECRET: TEST_PREDICTION_SECRET, OPERATOR_TOKEN: TEST_OPERATOR_TOKEN };
+  assert.deepEqual(loadConfig({ REVIEWS_TABLE: 'reviews', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567', EXPORT_BUCKET: '', ...secrets }), {
     tableName: 'reviews',
     endpoint: 'http://127.0.0.1:4567',
     region: 'us-east-1',
     exportBucket: undefined,
     logLevel: 'info',
+    predictionSecret: TEST_PREDICTION_SECRET,
+    operatorToken: TEST_OPERATOR_TOKEN,
+    predictionTokenMaxAgeMs: 24 * 60 * 60 * 1000,
   });
-  assert.equal(loadConfig({ REVIEWS_TABLE: 'reviews', AWS_REGION: 'eu-west-1' }).region, 'eu-west-1');
-  assert.throws(() => loadConfig({ REVIEWS_TABLE: 'reviews', DYNAMODB_ENDPOINT: 'not a url' }), /DYNAMODB_ENDPOINT/);
+  assert.equal(loadConfig({ REVIEWS_TABLE: 'reviews', AWS_REGION: 'eu-west-1', ...secrets }).region, 'eu-west-1');
+  assert.throws(() => loadConfig({ REVIEWS_TABLE: 'reviews', DYNAMODB_ENDPOINT: 'not a url', ...secrets }), /DYNAMODB_ENDPOINT/);
+  // Both secrets are required and must be long enough; the message names them, never their values.
+  assert.throws(() => loadConfig({ REVIEWS_TABLE: 'reviews' }), /PREDICTION_SECRET[\s\S]*OPERATOR_TOKEN/);
+  assert.throws(
+    () => loadConfig({ REVIEWS_TABLE: 'reviews', ...secrets, OPERATOR_TOKEN: 'short-operator-token' }),
+    (error: Error) => /OPERATOR_TOKEN: must be at least 43/.test(error.message) && !error.message.includes('short-operator-token'),
+  );
+  assert.equal(loadConfig({ REVIEWS_TABLE: 'reviews', ...secrets, PREDICTION_TOKEN_MAX_AGE_S: '3600' }).predictionTokenMaxAgeMs, 3_600_000);
 });
 
 test('the exported Lambda handler answers a JSON 500 with the request id when its configuration is missing', async (t) => {

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { pino, type Logger } from 'pino';
 import { createDocumentClient } from '../clients.ts';
+import { linkedSecrets } from '../auth/linked-secrets.ts';
 import { loadConfig } from '../config.ts';
 import type { S3ExportTarget } from '../export/s3.ts';
 import { createReviewStore, type ReviewStore } from '../review/store.ts';
@@ -13,6 +14,12 @@ export interface HandlerDeps {
   /** Set on AWS when `EXPORT_BUCKET` is configured: getcsv then uploads and redirects. */
   exportTarget?: S3ExportTarget | undefined;
   now?: () => Date;
+  /** Secret that signs predictions; reviews are verified against it (issue 7). */
+  predictionSecret: string;
+  /** How long a prediction can be reviewed, in ms (default 24 h). */
+  predictionTokenMaxAgeMs?: number;
+  /** The operator's token: getcsv and the operator session require it (issue 7). */
+  operatorToken: string;
 }
 
 let coldStart: HandlerDeps | undefined;
@@ -20,7 +27,8 @@ let coldStart: HandlerDeps | undefined;
 /** Dependencies built once per Lambda container from `process.env` (the only place that reads it). */
 export function coldStartDeps(): HandlerDeps {
   if (!coldStart) {
-    const config = loadConfig(process.env);
+    // SST ships linked secrets inside the bundle; the environment still wins where it sets them.
+    const config = loadConfig({ ...linkedSecrets(), ...process.env });
     const logger = pino({ level: config.logLevel });
     coldStart = {
       logger,
@@ -28,6 +36,9 @@ export function coldStartDeps(): HandlerDeps {
       exportTarget: config.exportBucket
         ? { client: new S3Client(config.region ? { region: config.region } : {}), bucket: config.exportBucket }
         : undefined,
+      predictionSecret: config.predictionSecret,
+      predictionTokenMaxAgeMs: config.predictionTokenMaxAgeMs,
+      operatorToken: config.operatorToken,
     };
   }
   return coldStart;

@@ -3,6 +3,7 @@ import { parseExportQuery, writeReviewsCsv } from '../export/csv.ts';
 import type { ExportDelimiterName } from '@sentiment/core';
 import { CSV_CONTENT_TYPE, csvDisposition, exportReviewsToS3 } from '../export/s3.ts';
 import { errorResponse, requestIdOf, type LambdaHandler } from '../lambda/edge.ts';
+import { eventContext, eventCredentials, requireOperator } from '../auth/operator.ts';
 import { lambdaEntry, type HandlerDeps } from './deps.ts';
 
 /** Headers of a CSV download with `delimiter`. */
@@ -15,11 +16,13 @@ export function csvHeaders(delimiter: ExportDelimiterName): Record<string, strin
  * `writeReviewsCsv`). With an export bucket (AWS): the CSV is streamed into S3 and the answer is
  * 303 See Other to a presigned link (5 minutes), so the 6 MB Lambda response limit never cuts it.
  * Without one: 200 with the CSV inline (small tables, tests; locally the adapter streams instead).
+ * Operators only: 401 `unauthorized` without the operator token (bearer header or session cookie).
  * Errors: 400 `invalid_field` for another delimiter or any other query parameter.
  */
 export function createGetCsvHandler(deps: HandlerDeps): LambdaHandler {
   return async (event) => {
     try {
+      requireOperator(eventCredentials(event), deps.operatorToken, deps.logger, eventContext(event));
       const { delimiter } = parseExportQuery(event.queryStringParameters);
       if (deps.exportTarget) {
         const url = await exportReviewsToS3(deps.store.scanReviews(), delimiter, deps.exportTarget, {

@@ -19,7 +19,7 @@ import { createApproveHandler } from './approve.ts';
 import { createReviseHandler } from './revise.ts';
 import { createGetCsvHandler } from './getcsv.ts';
 import type { HandlerDeps } from './deps.ts';
-import { reviewBody, startTestTable, steppingClock, type TestTable } from '../testing/fixtures.ts';
+import { OPERATOR_AUTH, reviewBody, signed, startTestTable, steppingClock, TEST_TRUST, type TestTable } from '../testing/fixtures.ts';
 
 /** A pino logger whose JSON lines land in `lines`. */
 function captureLogger() {
@@ -67,7 +67,7 @@ describe('approve and revise handlers on a real dynalite', () => {
     table = await startTestTable();
     const captured = captureLogger();
     logs = captured.lines;
-    deps = { store: createReviewStore({ client: table.client, tableName: table.tableName, now: steppingClock() }), logger: captured.logger };
+    deps = { store: createReviewStore({ client: table.client, tableName: table.tableName, now: steppingClock() }), logger: captured.logger, ...TEST_TRUST };
     approve = createApproveHandler(deps);
     revise = createReviseHandler(deps);
     getcsv = createGetCsvHandler(deps);
@@ -113,7 +113,7 @@ describe('approve and revise handlers on a real dynalite', () => {
   test('a predictionId reused for another prediction answers 409 conflict', async () => {
     const body = reviewBody();
     assert.equal((await approve(post(body))).statusCode, 200);
-    const result = await revise(post({ ...body, text: 'a different sentence', label: 'anger' }));
+    const result = await revise(post(signed({ ...body, text: 'a different sentence', label: 'anger' })));
     assert.equal(result.statusCode, 409);
     assert.equal(errorOf(result).code, 'conflict');
   });
@@ -188,7 +188,7 @@ describe('approve and revise handlers on a real dynalite', () => {
   test('getcsv answers every review as a CSV download with the right headers', async () => {
     const body = reviewBody({ text: '=cmd, "quoted"; café 😀', predictedLabel: 'joy', label: 'sadness' });
     assert.equal((await revise(post(body))).statusCode, 200);
-    const result = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv' }));
+    const result = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: OPERATOR_AUTH }));
     assert.equal(result.statusCode, 200);
     assert.equal(result.headers?.['content-type'], 'text/csv; charset=utf-8');
     assert.equal(result.headers?.['content-disposition'], 'attachment; filename="sentiment.csv"');
@@ -206,14 +206,14 @@ describe('approve and revise handlers on a real dynalite', () => {
   });
 
   test('getcsv?delimiter=semicolon uses ";"', async () => {
-    const result = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon' }));
+    const result = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', headers: OPERATOR_AUTH }));
     assert.equal(result.statusCode, 200);
     assert.ok(result.body?.startsWith(`\uFEFF${EXPORT_COLUMNS.join(';')}\r\n`));
   });
 
   for (const query of ['delimiter=tab', 'delimiter=comma&delimiter=semicolon', 'format=xlsx', 'delimiter=']) {
     test(`getcsv?${query} → 400 invalid_field`, async () => {
-      const result = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: query }));
+      const result = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: query, headers: OPERATOR_AUTH }));
       assert.equal(result.statusCode, 400);
       assert.equal(errorOf(result).code, 'invalid_field');
     });

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { ErrorBodySchema, EXPORT_COLUMNS, ReviewResponseSchema, unguardSpreadsheetText } from '@sentiment/core';
 import { createDocumentClient } from '../clients.ts';
 import { createReviewStore } from '../review/store.ts';
-import { reviewBody } from '../testing/fixtures.ts';
+import { OPERATOR_AUTH, reviewBody, TEST_TRUST } from '../testing/fixtures.ts';
 import { startApiServer, type ApiServer } from './api-server.ts';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
 
@@ -18,7 +18,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
 
   before(async () => {
     dynamo = await startLocalDynamo();
-    api = await startApiServer({ port: 0, host: '127.0.0.1', tableName: TABLE, endpoint: dynamo.endpoint, logger: pino({ level: 'silent' }), exportPageSize: 3, bodyTimeoutMs: 300 });
+    api = await startApiServer({ port: 0, host: '127.0.0.1', tableName: TABLE, endpoint: dynamo.endpoint, logger: pino({ level: 'silent' }), exportPageSize: 3, bodyTimeoutMs: 300, ...TEST_TRUST });
   });
   after(async () => {
     await api.close();
@@ -66,7 +66,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     const [a, r] = await Promise.all([postJson('/api/approve', body), postJson('/api/revise', { ...body, label: 'disgust' })]);
     assert.equal(a.status, 200);
     assert.equal(r.status, 200);
-    const csv = await (await fetch(`${api.url}/api/getcsv`)).text();
+    const csv = await (await fetch(`${api.url}/api/getcsv`, { headers: OPERATOR_AUTH })).text();
     const rows = (parse(csv, { bom: true, columns: true }) as Record<string, string>[]).filter((row) => row.id === body.predictionId);
     assert.equal(rows.length, 1);
     const row = rows[0]!;
@@ -76,7 +76,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
   test('getcsv streams every review (many small pages) with download headers, BOM and CRLF', async () => {
     const bodies = Array.from({ length: 10 }, (_, i) => reviewBody({ text: `${i % 2 ? '+' : ''}row ${i}, with "quotes"; and café 😀` }));
     for (const body of bodies) assert.equal((await postJson('/api/revise', body)).status, 200);
-    const response = await fetch(`${api.url}/api/getcsv?delimiter=semicolon`);
+    const response = await fetch(`${api.url}/api/getcsv?delimiter=semicolon`, { headers: OPERATOR_AUTH });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/csv; charset=utf-8');
     assert.equal(response.headers.get('content-disposition'), 'attachment; filename="sentiment-semicolon.csv"');
@@ -95,14 +95,14 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
   });
 
   test('HEAD /api/getcsv answers the download headers without a body', async () => {
-    const response = await fetch(`${api.url}/api/getcsv`, { method: 'HEAD' });
+    const response = await fetch(`${api.url}/api/getcsv`, { method: 'HEAD', headers: OPERATOR_AUTH });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-disposition'), 'attachment; filename="sentiment.csv"');
   });
 
   test('getcsv with another delimiter or query parameter is a JSON 400', async () => {
     for (const query of ['delimiter=pipe', 'delimiter=%3B', 'x=1', '__proto__=1', 'constructor=x']) {
-      const response = await fetch(`${api.url}/api/getcsv?${query}`);
+      const response = await fetch(`${api.url}/api/getcsv?${query}`, { headers: OPERATOR_AUTH });
       assert.equal(response.status, 400, query);
       assert.equal(await errorCode(response), 'invalid_field');
     }

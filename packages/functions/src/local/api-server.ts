@@ -12,6 +12,10 @@ import { errorResponse, MAX_BODY_BYTES, type LambdaEvent, type LambdaHandler, ty
 import { toApiGatewayEvent } from '../lambda/event.ts';
 import { createReviewStore } from '../review/store.ts';
 import { ensureReviewsTable } from './dynamo.ts';
+// Trust (issue 7): operator-only export, operator session, bounded downloads.
+import { eventContext, eventCredentials, requireOperator } from '../auth/operator.ts';
+import { createDownloadLimits, RetryLaterError, type DownloadLimitOptions } from '../export/download-limits.ts';
+import { createOperatorSessionHandler, OPERATOR_SESSION_METHODS } from '../handlers/operator-session.ts';
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -30,6 +34,14 @@ export interface ApiServerOptions {
   exportPageSize?: number;
   /** How long a request body may take to arrive, in ms (default 10 s), before a 408. */
   bodyTimeoutMs?: number;
+  /** Secret that signs predictions (shared with the model service); reviews must verify under it. */
+  predictionSecret: string;
+  /** How long a prediction can be reviewed, in ms (default 24 h). */
+  predictionTokenMaxAgeMs?: number;
+  /** The operator's token: getcsv and `/api/operator/session` require it. */
+  operatorToken: string;
+  /** Bounds on concurrent and stalled CSV downloads (see `createDownloadLimits`). */
+  downloads?: DownloadLimitOptions;
 }
 
 export interface ApiServer {
@@ -38,7 +50,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type Route = { method: 'POST'; handler: LambdaHandler } | { method: 'GET'; stream: true };
+type Route = { method: 'POST'; handler: LambdaHandler } | { method: 'GET'; stream: true } | { method: 'ANY'; allow: readonly string[]; handler: LambdaHandler };
 
 /**
  * The local stand-in for API Gateway + Lambda: a node:http server that turns each request into an
@@ -53,16 +65,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const client = createDocumentClient({ endpoint: options.endpoint });
   if (options.ensureTable ?? true) await ensureReviewsTable(client, options.tableName);
   const store = createReviewStore({ client, tableName: options.tableName });
-  const deps: HandlerDeps = { store, logger };
+  const deps: HandlerDeps = {
+    store,
+    logger,
+    predictionSecret: options.predictionSecret,
+    operatorToken: options.operatorToken,
+    ...(options.predictionTokenMaxAgeMs ? { predictionTokenMaxAgeMs: options.predictionTokenMaxAgeMs } : {}),
+  };
+  const downloads = createDownloadLimits(options.downloads);
   const routes: Record<string, Route> = {
     '/api/approve': { method: 'POST', handler: createApproveHandler(deps) },
     '/api/revise': { method: 'POST', handler: createReviseHandler(deps) },
     '/api/getcsv': { method: 'GET', stream: true },
+    '/api/operator/session': { method: 'ANY', allow: OPERATOR_SESSION_METHODS, handler: createOperatorSessionHandler(deps) },
   };
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
 
   function send(res: ServerResponse, result: LambdaResult): void {
     const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    if (result.cookies?.length) res.setHeader('set-cookie', result.cookies);
     res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'content-length': body.length });
     res.end(body);
   }
@@ -77,8 +98,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const bare = { method: req.method ?? 'GET', path: url.pathname, rawQueryString: url.search.slice(1), headers: req.headers };
     const route = routes[url.pathname];
     if (!route) return fail(res, toApiGatewayEvent(bare), new ClientError('not_found', `no route ${req.method} ${url.pathname}`));
-    if (req.method !== route.method && !(route.method === 'GET' && req.method === 'HEAD')) {
-      res.setHeader('allow', route.method === 'GET' ? 'GET, HEAD' : 'POST');
+    const allowed = route.method === 'ANY' ? route.allow.includes(req.method ?? '') : req.method === route.method;
+    if (!allowed && !(route.method === 'GET' && req.method === 'HEAD')) {
+      res.setHeader('allow', route.method === 'ANY' ? route.allow.join(', ') : route.method === 'GET' ? 'GET, HEAD' : 'POST');
       return fail(res, toApiGatewayEvent(bare), new ClientError('method_not_allowed', `${url.pathname} accepts ${route.method} only`));
     }
 
@@ -86,8 +108,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const event = toApiGatewayEvent(bare);
       let delimiter;
       try {
+        requireOperator(eventCredentials(event), options.operatorToken, logger, eventContext(event));
         delimiter = parseExportQuery(event.queryStringParameters).delimiter;
+        if (req.method !== 'HEAD') downloads.enter(res);
       } catch (error) {
+        if (error instanceof RetryLaterError) res.setHeader('retry-after', String(error.retryAfterSeconds));
         return fail(res, event, error);
       }
       res.writeHead(200, csvHeaders(delimiter));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LABELS, type Label, type Probabilities, type ReviseRequest } from '@sentiment/core';
+import { LABELS, normalizeText, type Label, type Probabilities, type ReviseRequest } from '@sentiment/core';
+import { signPrediction } from '@sentiment/core/trust';
 import { createDocumentClient } from '../clients.ts';
 import { ensureReviewsTable, startLocalDynamo, type LocalDynamo } from '../local/dynamo.ts';
 
@@ -34,10 +35,28 @@ export function probabilitiesFor(top: Label): Probabilities {
   return Object.fromEntries(LABELS.map((label) => [label, label === top ? 0.4 : rest])) as Probabilities;
 }
 
-/** A valid revise/approve body; override any field. */
+/** The prediction secret of tests (never used outside them). */
+export const TEST_PREDICTION_SECRET = 'test-prediction-secret-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+/** The operator token of tests (never used outside them). */
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+/** Secrets for `HandlerDeps` / `startApiServer` in tests. */
+export const TEST_TRUST = { predictionSecret: TEST_PREDICTION_SECRET, operatorToken: TEST_OPERATOR_TOKEN } as const;
+/** `Authorization` header of an operator in tests. */
+export const OPERATOR_AUTH = { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` } as const;
+
+/**
+ * `body` with a fresh `predictionToken`, as the model service would have signed that prediction
+ * under {@link TEST_PREDICTION_SECRET} (the text normalised as the service does) at `issuedAt`.
+ */
+export function signed<T extends Omit<ReviseRequest, 'predictionToken'>>(body: T, issuedAt = new Date()): T & { predictionToken: string } {
+  const fields = { ...body, text: normalizeText(body.text), label: body.predictedLabel };
+  return { ...body, predictionToken: signPrediction(fields, TEST_PREDICTION_SECRET, issuedAt) };
+}
+
+/** A valid revise/approve body with a valid `predictionToken` for its final fields; override any field. */
 export function reviewBody(overrides: Partial<ReviseRequest> = {}): ReviseRequest {
   const predictedLabel = overrides.predictedLabel ?? 'joy';
-  return {
+  const body = {
     predictionId: randomUUID(),
     text: 'I passed my exam',
     predictedLabel,
@@ -46,6 +65,13 @@ export function reviewBody(overrides: Partial<ReviseRequest> = {}): ReviseReques
     probabilities: probabilitiesFor(predictedLabel),
     ...overrides,
   };
+  if (overrides.predictionToken !== undefined) return { ...body, predictionToken: overrides.predictionToken };
+  // A text the rules refuse cannot be signed as the service never predicts it; any token does then.
+  try {
+    return signed(body);
+  } catch {
+    return { ...body, predictionToken: 'v1.0.unsigned' };
+  }
 }
 
 /** A clock that returns `start`, then advances one second per call. */

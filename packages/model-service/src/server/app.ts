@@ -13,6 +13,7 @@ import {
   type Prediction,
   type Probabilities,
 } from '@sentiment/core';
+import { generateSecret, signPrediction } from '@sentiment/core/trust';
 import type { Predictor } from '../serving/predictor.ts';
 import { readJsonBody, type BodyOptions } from './body.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -30,6 +31,13 @@ export interface AppOptions {
   newId?: () => string;
   /** Body limit and timeout; defaults 64 KiB and 10 s. */
   body?: BodyOptions;
+  /**
+   * HMAC secret that signs each prediction's `predictionToken` (shared with the review functions).
+   * Omitted: a random one for this app only, so its predictions cannot be reviewed elsewhere.
+   */
+  predictionSecret?: string;
+  /** Clock for the tokens' issue time. */
+  now?: () => Date;
 }
 
 // An incoming X-Request-Id is reused only when it is a short token, so logs stay parseable.
@@ -60,6 +68,8 @@ export function createApp(options: AppOptions): Koa {
   const metrics = options.metrics ?? createMetrics();
   const newId = options.newId ?? randomUUID;
   const bodyOptions = options.body ?? {};
+  const predictionSecret = options.predictionSecret ?? generateSecret();
+  const now = options.now ?? (() => new Date());
 
   const app = new Koa();
   // Errors are answered and logged by the middleware below; Koa's own stderr printing would duplicate them.
@@ -121,7 +131,11 @@ export function createApp(options: AppOptions): Koa {
     if (results.length !== texts.length) {
       throw new Error(`predictor returned ${results.length} results for ${texts.length} texts`);
     }
-    return results.map((probabilities) => toPrediction(probabilities, predictor.modelVersion, newId()));
+    const issuedAt = now();
+    // Each text is signed as normalised, which is what a review of it will carry and store.
+    return results.map((probabilities, i) =>
+      toPrediction(probabilities, predictor.modelVersion, newId(), { text: texts[i] ?? '', secret: predictionSecret, issuedAt }),
+    );
   };
 
   router.post('/predict', async (ctx) => {
@@ -168,10 +182,15 @@ function notFound(ctx: Context): ClientError {
 
 /**
  * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
- * (the first in LABELS order on a tie).
+ * (the first in LABELS order on a tie), and `predictionToken` signing it for `sign.text` (issue 7).
  * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
  */
-export function toPrediction(probabilities: Probabilities, modelVersion: string, predictionId: string): Prediction {
+export function toPrediction(
+  probabilities: Probabilities,
+  modelVersion: string,
+  predictionId: string,
+  sign: { text: string; secret: string; issuedAt: Date },
+): Prediction {
   const ordered = {} as Record<(typeof LABELS)[number], number>;
   let best: (typeof LABELS)[number] = LABELS[0];
   for (const label of LABELS) {
@@ -182,7 +201,8 @@ export function toPrediction(probabilities: Probabilities, modelVersion: string,
     ordered[label] = p;
     if (p > ordered[best]) best = label;
   }
-  return { predictionId, label: best, probabilities: ordered, modelVersion };
+  const fields = { predictionId, text: sign.text, label: best, probabilities: ordered, modelVersion };
+  return { predictionId, label: best, probabilities: ordered, modelVersion, predictionToken: signPrediction(fields, sign.secret, sign.issuedAt) };
 }
 
 const CODE_BY_STATUS: Record<number, string> = {

@@ -3,7 +3,6 @@
 import { useSentimentReview } from '../hooks/useSentimentReview.ts';
 import { useReviewShortcuts } from '../hooks/useReviewShortcuts.ts';
 import { createApiClient, type ApiClient } from '../lib/api.ts';
-import { CsvDownloads } from './CsvDownloads.tsx';
 import { ResultCard } from './ResultCard.tsx';
 import { ReviewPanels } from './ReviewPanels.tsx';
 import { ReviewStatus } from './ReviewStatus.tsx';
@@ -13,7 +12,7 @@ const defaultApi = createApiClient();
 
 /**
  * The whole screen: type a sentence, see the predicted emotion with all seven probabilities,
- * approve it or pick another label, download every review as CSV.
+ * approve it or pick another label. Exporting the reviews is for operators (`/operator`).
  * Calls `POST /model/predict`, `POST /api/approve`, `POST /api/revise` through `api`.
  */
 export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
@@ -44,7 +43,6 @@ export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
         onRevise={state.revise}
       />
       <ReviewStatus pending={state.reviewPending} saved={state.saved} error={state.reviewError} />
-      <CsvDownloads />
     </main>
   );
 }

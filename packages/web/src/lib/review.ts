@@ -23,6 +23,8 @@ export function reviewOf({ text, prediction }: PredictedText, label: Label): Rev
     label,
     modelVersion: prediction.modelVersion,
     probabilities: prediction.probabilities,
+    // The model service's signature: the review functions store only predictions it really made.
+    predictionToken: prediction.predictionToken,
   };
 }
 

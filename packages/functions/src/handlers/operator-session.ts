@@ -1,0 +1,49 @@
+import { ClientError, OperatorSignInSchema, parseOrThrow, type OperatorSession } from '@sentiment/core';
+import {
+  clearedOperatorCookie,
+  eventContext,
+  eventCredentials,
+  isHttps,
+  operatorSessionCookie,
+  presentedOperatorToken,
+  requireOperator,
+} from '../auth/operator.ts';
+import { errorResponse, jsonResponse, readJsonBody, type LambdaHandler } from '../lambda/edge.ts';
+import { lambdaEntry, type HandlerDeps } from './deps.ts';
+
+/** Methods of `/api/operator/session`. */
+export const OPERATOR_SESSION_METHODS = ['GET', 'POST', 'DELETE'] as const;
+
+/**
+ * `/api/operator/session` — the operator sign-in of the web app (issue 7):
+ * - `POST {"token"}`: the right operator token → 200 `{"operator": true}` and `Set-Cookie` of the
+ *   HttpOnly, SameSite=Strict session cookie; a wrong one → 401 `unauthorized` (logged, without the token).
+ * - `GET`: 200 `{"operator": true}` when the request carries the token (cookie or bearer), else 401.
+ * - `DELETE` (sign-out): 200 `{"operator": false}` and a `Set-Cookie` that deletes the cookie.
+ * Errors of the POST body as every JSON route: 400, 413, 415.
+ */
+export function createOperatorSessionHandler(deps: HandlerDeps): LambdaHandler {
+  return async (event) => {
+    const secure = isHttps(event);
+    try {
+      switch (event.requestContext.http.method) {
+        case 'POST': {
+          const { token } = parseOrThrow(OperatorSignInSchema, readJsonBody(event));
+          requireOperator({ authorization: `Bearer ${token}` }, deps.operatorToken, deps.logger, eventContext(event));
+          return { ...jsonResponse(200, { operator: true } satisfies OperatorSession), cookies: [operatorSessionCookie(token, { secure })] };
+        }
+        case 'DELETE':
+          return { ...jsonResponse(200, { operator: false } satisfies OperatorSession), cookies: [clearedOperatorCookie({ secure })] };
+        default:
+          // The operator page asks this on every visit: no credential at all is "signed out", not an attempt to log.
+          if (presentedOperatorToken(eventCredentials(event)) === undefined) throw new ClientError('unauthorized', 'not signed in as an operator');
+          requireOperator(eventCredentials(event), deps.operatorToken, deps.logger, eventContext(event));
+          return jsonResponse(200, { operator: true } satisfies OperatorSession);
+      }
+    } catch (error) {
+      return errorResponse(error, event, deps.logger);
+    }
+  };
+}
+
+export const handler = lambdaEntry(createOperatorSessionHandler);
