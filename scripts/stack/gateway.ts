@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ClientRequest } from 'node:http';
 import { createProxyServer } from 'http-proxy-3';
 import { MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
-import { answerClientError } from '../../packages/model-service/src/server/server.ts';
+import { answerClientError } from '@sentiment/http/server';
 import type { Logger } from 'pino';
 import sirv from 'sirv';
 
