@@ -50,8 +50,8 @@ export function isServerFault(response: ErrorResponse): boolean {
   return response.status >= 500 && response.status !== 503;
 }
 
-/** Headers of every JSON error response. */
-export const ERROR_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
+/** Headers of every JSON response the servers write themselves (errors included): never cached. */
+export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } as const;
 
 /**
  * Answers `error` on a plain `node:http` response (one without a framework): JSON body, `X-Request-Id`,
@@ -62,7 +62,7 @@ export function sendError(res: ServerResponse, error: unknown, requestId: string
   const response = toErrorResponse(error, requestId);
   const body = JSON.stringify(response.body);
   res.writeHead(response.status, {
-    ...ERROR_HEADERS,
+    ...JSON_HEADERS,
     'content-length': Buffer.byteLength(body),
     'x-request-id': requestId,
     ...(options.close ? { connection: 'close' } : {}),

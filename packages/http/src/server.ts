@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type RequestListener, type Server, type Ser
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ClientError } from '@sentiment/core';
-import { ERROR_HEADERS, toErrorResponse } from './errors.ts';
+import { JSON_HEADERS, toErrorResponse } from './errors.ts';
 import { requestIdFrom } from './request-id.ts';
 
 /** Default bound on draining at shutdown before the remaining connections are cut, in ms. */
@@ -114,7 +114,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   const requestId = requestIdFrom(undefined);
   const { status, body } = toErrorResponse(failure, requestId);
   const text = JSON.stringify(body);
-  const headers = { ...ERROR_HEADERS, 'content-length': Buffer.byteLength(text), 'x-request-id': requestId, connection: 'close' };
+  const headers = { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), 'x-request-id': requestId, connection: 'close' };
   const head = Object.entries(headers).map(([name, value]) => `${name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())}: ${value}\r\n`).join('');
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${text}`);
 }

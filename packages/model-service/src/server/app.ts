@@ -9,8 +9,10 @@ import {
   LABELS,
   PredictRequestSchema,
   parseOrThrow,
+  type HealthResponse,
   type Prediction,
   type Probabilities,
+  type ReadyResponse,
 } from '@sentiment/core';
 import { readJsonBody, type BodyLimits } from '@sentiment/http/body';
 import { isServerFault, toErrorResponse } from '@sentiment/http/errors';
@@ -138,14 +140,14 @@ export function createApp(options: AppOptions): Koa {
   });
 
   router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
+    ctx.body = { status: 'ok' } satisfies HealthResponse;
   });
 
   router.get('/readyz', (ctx) => {
     const phase = state.phase;
     if (phase === 'draining') throw new ClientError('service_unavailable', 'The service is shutting down');
     const predictor = requirePredictor();
-    ctx.body = { status: 'ready', modelVersion: predictor.modelVersion };
+    ctx.body = { status: 'ready', modelVersion: predictor.modelVersion } satisfies ReadyResponse;
   });
 
   router.get('/model', (ctx) => {
