@@ -64,22 +64,35 @@ export function createHttpServer(handler: RequestListener, options: HttpServerOp
     server,
     listen: (port, host) => listen(server, port, host),
     close({ timeoutMs = SHUTDOWN_TIMEOUT_MS, logger } = {}) {
-      closing ??= new Promise<void>((resolve) => {
+      if (closing === undefined) {
         for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-        const bound = setTimeout(() => {
-          logger?.warn({ shutdownTimeoutMs: timeoutMs }, 'shutdown bound reached; closing remaining connections');
-          server.closeAllConnections();
-        }, timeoutMs);
-        bound.unref();
-        server.close(() => {
-          clearTimeout(bound);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+        closing = closeGracefully(server, { timeoutMs, ...(logger ? { logger } : {}) });
+      }
       return closing;
     },
   };
+}
+
+/**
+ * Stops `server`: the listener closes, idle keep-alive sockets close at once, busy ones may finish
+ * within `timeoutMs` (default {@link SHUTDOWN_TIMEOUT_MS}; 0: cut at once), then every remaining
+ * connection is cut. Resolves once closed; rejects with the error `server.close` reports.
+ */
+export function closeGracefully(server: Server, { timeoutMs = SHUTDOWN_TIMEOUT_MS, logger }: { timeoutMs?: number; logger?: Logger } = {}): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const cut = (): void => {
+      if (timeoutMs > 0) logger?.warn({ shutdownTimeoutMs: timeoutMs }, 'shutdown bound reached; closing remaining connections');
+      server.closeAllConnections();
+    };
+    const bound = timeoutMs > 0 ? setTimeout(cut, timeoutMs).unref() : undefined;
+    server.close((error?: Error) => {
+      clearTimeout(bound);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+    if (timeoutMs <= 0) cut();
+  });
 }
 
 /** Listens on `host:port` and resolves with the base URL (IPv6 hosts in brackets). */
