@@ -25,6 +25,7 @@ export const HANDLERS = {
   approve: 'packages/functions/src/handlers/approve.handler',
   revise: 'packages/functions/src/handlers/revise.handler',
   getcsv: 'packages/functions/src/handlers/getcsv.handler',
+  openapi: 'packages/functions/src/handlers/openapi.handler',
 } as const;
 
 export function createApi(storage: Storage) {
@@ -85,6 +86,16 @@ export function createApi(storage: Storage) {
         resources: [$interpolate`${exportsBucket.arn}/${EXPORT_PREFIX}*`],
       }),
     ],
+  });
+
+  // The route contract (built from the core schemas; needs nothing but its own code). The reviews
+  // link and variable are names only, as every API function gets them; it is granted no action.
+  api.route('GET /api/openapi.json', {
+    ...common,
+    handler: HANDLERS.openapi,
+    timeout: '5 seconds',
+    memory: '256 MB',
+    link: [reviews],
   });
 
   return { api };

@@ -11,6 +11,7 @@ export const EXPECTED_ROUTES = {
   'POST /api/approve': 'packages/functions/src/handlers/approve.handler',
   'POST /api/revise': 'packages/functions/src/handlers/revise.handler',
   'GET /api/getcsv': 'packages/functions/src/handlers/getcsv.handler',
+  'GET /api/openapi.json': 'packages/functions/src/handlers/openapi.handler',
 } as const;
 
 /** IAM actions each handler needs on the reviews table, and nothing else on it. */
@@ -18,6 +19,7 @@ const TABLE_ACTIONS: Record<string, string[]> = {
   'POST /api/approve': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'POST /api/revise': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'GET /api/getcsv': ['dynamodb:Scan'],
+  'GET /api/openapi.json': [],
 };
 
 interface Statement {
