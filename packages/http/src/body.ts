@@ -90,17 +90,26 @@ export function readBodyBytes(req: IncomingMessage, limits: BodyLimits = {}): Pr
   const limit = limits.limitBytes ?? MAX_REQUEST_BODY_BYTES;
   if (Number(req.headers['content-length']) > limit) return Promise.reject(payloadTooLarge(limit));
   return new Promise((resolve, reject) => {
-    const read: BodyRead = { chunks: [], size: 0, limit, timeoutMs: limits.timeoutMs ?? BODY_TIMEOUT_MS, timer: undefined, settled: false, resolve, reject };
-    (req as ReadingRequest)[READ] = read;
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('close', onAbort);
-    // A small body usually arrives with the headers, and Node's parser has read it by the next
-    // microtask: only a body still on its way needs a timer.
+    // A small body usually arrives in the same packet as the headers, and Node's parser has read it
+    // by the next microtask: then it is taken from the stream's buffer at once, with no listener and
+    // no timer. Only a body still on its way is awaited, with the timeout.
     queueMicrotask(() => {
-      if (read.settled || req.complete) return;
-      read.timer = setTimeout(onTimeout, read.timeoutMs, req);
+      if (req.complete && !req.readableFlowing && !req.readableEnded) {
+        const bytes = (req.read() as Buffer | null) ?? Buffer.alloc(0);
+        if (req.readableLength === 0) {
+          if (bytes.length > limit) return reject(payloadTooLarge(limit));
+          return resolve(bytes);
+        }
+        // Not all of it was buffered after all (cannot happen with Node's parser): read the rest as a stream.
+        req.unshift(bytes);
+      }
+      const read: BodyRead = { chunks: [], size: 0, limit, timeoutMs: limits.timeoutMs ?? BODY_TIMEOUT_MS, timer: undefined, settled: false, resolve, reject };
+      (req as ReadingRequest)[READ] = read;
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onAbort);
+      req.on('close', onAbort);
+      if (!req.complete) read.timer = setTimeout(onTimeout, read.timeoutMs, req);
     });
   });
 }
