@@ -27,6 +27,7 @@ export const HANDLERS = {
   revise: 'packages/functions/src/handlers/revise.handler',
   getcsv: 'packages/functions/src/handlers/getcsv.handler',
   operatorSession: 'packages/functions/src/handlers/operator-session.handler',
+  openapi: 'packages/functions/src/handlers/openapi.handler',
 } as const;
 
 export function createApi(storage: Storage, secrets: Secrets) {
@@ -95,6 +96,16 @@ export function createApi(storage: Storage, secrets: Secrets) {
   for (const method of ['GET', 'POST', 'DELETE'] as const) {
     api.route(`${method} /api/operator/session`, { ...common, handler: HANDLERS.operatorSession, timeout: '10 seconds', link: [reviews, ...trust] });
   }
+
+  // The route contract (built from the core schemas; needs nothing but its own code). The reviews
+  // link and variable are names only, as every API function gets them; it is granted no action.
+  api.route('GET /api/openapi.json', {
+    ...common,
+    handler: HANDLERS.openapi,
+    timeout: '5 seconds',
+    memory: '256 MB',
+    link: [reviews],
+  });
 
   return { api };
 }

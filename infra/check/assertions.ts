@@ -14,6 +14,7 @@ export const EXPECTED_ROUTES = {
   'GET /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
   'POST /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
   'DELETE /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
+  'GET /api/openapi.json': 'packages/functions/src/handlers/openapi.handler',
 } as const;
 
 /** SST secrets every function must be linked to (issue 7), never passed as plain environment variables. */
@@ -24,6 +25,7 @@ const TABLE_ACTIONS: Record<string, string[]> = {
   'POST /api/approve': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'POST /api/revise': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'GET /api/getcsv': ['dynamodb:Scan'],
+  'GET /api/openapi.json': [],
 };
 
 interface Statement {

@@ -1,24 +1,26 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
 import { pino } from 'pino';
+import type { HttpServer } from '@sentiment/http/server';
 import { createGateway, routeOf } from './gateway.ts';
-import { freePort } from './free-port.ts';
 
 const logger = pino({ level: 'silent' });
 
-function listen(server: Server): Promise<string> {
+function listen(server: Server | HttpServer): Promise<string> {
+  if ('listen' in server && 'server' in server) return server.listen(0, '127.0.0.1');
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
   });
 }
 
-function close(server: Server): Promise<void> {
+function close(server: Server | HttpServer): Promise<void> {
+  if ('server' in server) return server.close({ timeoutMs: 0 });
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
@@ -47,11 +49,13 @@ describe('gateway', () => {
   let staticDir: string;
   let upstream: Server;
   let silent: Server;
-  let gateway: Server;
+  let gateway: HttpServer;
   let gatewayUrl: string;
-  let downGateway: Server;
+  let downGateway: HttpServer;
   let downUrl: string;
+  let dead: NetServer;
   const seen: Array<{ method: string; url: string; body: string }> = [];
+  const seenHeaders: Array<Record<string, string | string[] | undefined>> = [];
 
   before(async () => {
     staticDir = mkdtempSync(join(tmpdir(), 'gateway-static-'));
@@ -67,6 +71,7 @@ describe('gateway', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seen.push({ method: req.method ?? '', url: req.url ?? '', body });
+        seenHeaders.push(req.headers);
         res.writeHead(201, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ url: req.url, body }));
       });
@@ -75,17 +80,19 @@ describe('gateway', () => {
     // A second one accepts requests and never answers.
     silent = createServer(() => {});
     const silentUrl = await listen(silent);
-    gateway = createGateway({ staticDir, apiTarget: upstreamUrl, modelTarget: silentUrl, proxyTimeoutMs: 300, logger });
+    gateway = createGateway({ staticDir, apiTarget: upstreamUrl, modelTarget: silentUrl, proxyTimeoutMs: 300, bodyTimeoutMs: 300, logger });
     gatewayUrl = await listen(gateway);
-    // Nothing listens on these ports: the connection is refused.
-    const deadApi = `http://127.0.0.1:${await freePort()}`;
-    const deadModel = `http://127.0.0.1:${await freePort()}`;
+    // An upstream that drops every connection at once. (A port found free and released could be taken
+    // by the gateway's own listen(0), which then proxied to itself until its headers overflowed.)
+    dead = createNetServer((socket) => socket.destroy());
+    const deadUrl = await new Promise<string>((resolve) => dead.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(dead.address() as AddressInfo).port}`)));
+    const [deadApi, deadModel] = [deadUrl, deadUrl];
     downGateway = createGateway({ staticDir: join(staticDir, 'nope'), apiTarget: deadApi, modelTarget: deadModel, logger });
     downUrl = await listen(downGateway);
   });
 
   after(async () => {
-    await Promise.all([close(gateway), close(downGateway), close(upstream), close(silent)]);
+    await Promise.all([close(gateway), close(downGateway), close(upstream), close(silent), new Promise((resolve) => dead.close(resolve))]);
     rmSync(staticDir, { recursive: true, force: true });
   });
 
@@ -105,6 +112,64 @@ describe('gateway', () => {
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
     }
     assert.equal(seen.length, before, 'the upstream never received the oversized body');
+  });
+
+  it('answers 413 JSON for an oversized chunked body (no Content-Length) on both upstreams, every time (was 502 "unreachable")', async () => {
+    const before = seen.length;
+    // A body sent as a stream goes chunked; 7 MB failed every time, 200 KB 2 times in 10 (issue 7).
+    const chunked = (bytes: number) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          const piece = new Uint8Array(64 * 1024).fill(0x61);
+          for (let sent = 0; sent < bytes; sent += piece.length) controller.enqueue(piece.subarray(0, Math.min(piece.length, bytes - sent)));
+          controller.close();
+        },
+      });
+    for (const bytes of [7 * 1024 * 1024, 200 * 1024]) {
+      for (let i = 0; i < 10; i++) {
+        for (const path of ['/api/revise', '/model/predict']) {
+          const res = await fetch(`${gatewayUrl}${path}`, {
+            method: 'POST',
+            body: chunked(bytes),
+            headers: { 'content-type': 'application/json' },
+            duplex: 'half',
+            signal: AbortSignal.timeout(5000),
+          } as RequestInit);
+          assert.equal(res.status, 413, `${path}, ${bytes} bytes, try ${i + 1}`);
+          assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
+        }
+      }
+    }
+    assert.equal(seen.length, before, 'the upstream never received an oversized body');
+  });
+
+  it('forwards a chunked body within the limit whole, with its length, and a request id', async () => {
+    const res = await fetch(`${gatewayUrl}/api/approve`, {
+      method: 'POST',
+      body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('{"b":2}')), c.close()) }),
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-1' },
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(res.status, 201);
+    assert.deepEqual(await res.json(), { url: '/api/approve', body: '{"b":2}' });
+    assert.equal(seenHeaders.at(-1)?.['content-length'], '7');
+    assert.equal(seenHeaders.at(-1)?.['transfer-encoding'], undefined);
+    assert.equal(seenHeaders.at(-1)?.['x-request-id'], 'trace-1');
+  });
+
+  it('answers 408 JSON when a body stalls, without bothering the upstream', async () => {
+    const before = seen.length;
+    const { port } = new URL(gatewayUrl);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /api/revise HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"te'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => undefined);
+    });
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.match(answer, /"code":"request_timeout"/);
+    assert.equal(seen.length, before);
   });
 
   it('answers malformed HTTP and oversized headers with a JSON error body', async () => {

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { ClientRequest } from 'node:http';
+import { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { MAX_REQUEST_BODY_BYTES } from '@sentiment/core';
-import { answerClientError } from '../../packages/model-service/src/server/server.ts';
+import { ClientError } from '@sentiment/core';
+import { declaresBody, readBodyBytes } from '@sentiment/http/body';
+import { sendError } from '@sentiment/http/errors';
+import { requestIdFrom } from '@sentiment/http/request-id';
+import { createHttpServer, type HttpServer } from '@sentiment/http/server';
 import type { Logger } from 'pino';
 import sirv from 'sirv';
 import type { RateLimitHook } from './rate-limit.ts';
@@ -22,22 +25,16 @@ export interface GatewayOptions {
    * long CSV that keeps streaming is never cut). Default 30000.
    */
   proxyTimeoutMs?: number;
+  /** How long a request body may take to arrive, in ms, before a 408 (default: the shared 10 s). */
+  bodyTimeoutMs?: number;
   logger: Logger;
   /** Issue 7: per-address rate limits (`createRateLimit`), run before anything is proxied. */
   rateLimit?: RateLimitHook;
 }
 
-/** Error codes the gateway itself answers with, beside the upstreams' own. */
-type GatewayErrorCode = 'payload_too_large' | 'bad_gateway' | 'gateway_timeout' | 'not_found' | 'method_not_allowed' | 'service_unavailable';
-
-function sendError(res: ServerResponse, status: number, code: GatewayErrorCode, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-  });
-  res.end(body);
+/** Answers `code` with the shared JSON error body; the request id is the one forwarded upstream. */
+function fail(req: IncomingMessage, res: ServerResponse, code: ConstructorParameters<typeof ClientError>[0], message: string): void {
+  sendError(res, new ClientError(code, message), requestIdFrom(req.headers['x-request-id']));
 }
 
 /** Which upstream a path belongs to; `rest` is the path (with query) to send there. */
@@ -54,7 +51,7 @@ export function routeOf(url: string): { to: 'api' | 'model' | 'static'; rest: st
 function staticHandler(dir: string, logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   if (!existsSync(join(dir, 'index.html'))) {
     logger.warn({ dir }, 'static export missing: pages answer 503 (build it with npm run build -w packages/web)');
-    return (_req, res) => sendError(res, 503, 'service_unavailable', 'The web app is not built (npm run build -w packages/web).');
+    return (req, res) => fail(req, res, 'service_unavailable', 'The web app is not built (npm run build -w packages/web).');
   }
   const notFoundFile = join(dir, '404.html');
   const notFoundPage = existsSync(notFoundFile) ? readFileSync(notFoundFile) : undefined;
@@ -72,15 +69,15 @@ function staticHandler(dir: string, logger: Logger): (req: IncomingMessage, res:
     },
     onNoMatch: notFound,
   });
-  function notFound(_req: IncomingMessage, res: ServerResponse): void {
-    if (!notFoundPage) return sendError(res, 404, 'not_found', 'No such page.');
+  function notFound(req: IncomingMessage, res: ServerResponse): void {
+    if (!notFoundPage) return fail(req, res, 'not_found', 'No such page.');
     res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'content-length': notFoundPage.length });
     res.end(notFoundPage);
   }
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
-      return sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on static pages.`);
+      return fail(req, res, 'method_not_allowed', `${req.method} is not allowed on static pages.`);
     }
     // To sirv the export's not-found files (/404, /_not-found.html, …) are pages like any other: 200.
     const path = (req.url ?? '/').split('?', 1)[0] ?? '';
@@ -96,12 +93,17 @@ function staticHandler(dir: string, logger: Logger): (req: IncomingMessage, res:
 }
 
 /**
- * The one origin of the local stack (DESIGN.md "One origin"), as a plain `node:http` server not yet
- * listening: `/api/*` → the functions' adapter, `/model/*` → the model service without the `/model`
- * prefix, anything else → the static export. An unreachable upstream answers 502 and a silent one
- * 504, both with the JSON error body `{"error": {"code", "message"}}`; the request never hangs.
+ * The one origin of the local stack (DESIGN.md "One origin"), built on the shared `@sentiment/http`
+ * server and not yet listening: `/api/*` → the functions' adapter, `/model/*` → the model service
+ * without the `/model` prefix, anything else → the static export.
+ * Request bodies of `/api/*` and `/model/*` are read here first, with the one limit and timeout of
+ * every server (64 KiB, 10 s), declared and chunked alike: an oversized body is 413 JSON and a
+ * stalled one 408 JSON from the gateway itself, and an upstream only ever gets a whole, bounded body
+ * (streaming an oversized one let the upstream refuse it mid-upload, which the proxy reported as 502).
+ * Each proxied request carries `X-Request-Id` (the caller's when sane) to the upstream. An unreachable
+ * upstream answers 502 `bad_gateway` and a silent one 504 `gateway_timeout`; the request never hangs.
  */
-export function createGateway(options: GatewayOptions): Server {
+export function createGateway(options: GatewayOptions): HttpServer {
   const { logger } = options;
   const timeoutMs = options.proxyTimeoutMs ?? 30_000;
   const proxy = createProxyServer({ xfwd: true, proxyTimeout: timeoutMs });
@@ -113,38 +115,61 @@ export function createGateway(options: GatewayOptions): Server {
 
   const upstreamError = (name: string) => (err: Error, req: IncomingMessage, res: ServerResponse | import('node:net').Socket) => {
     if (!('writeHead' in res)) return void res.destroy();
-    logger.warn({ err: err.message, upstream: name, url: req.url }, 'upstream request failed');
+    logger.warn({ err: err.message, upstream: name, url: req.url, requestId: req.headers['x-request-id'] }, 'upstream request failed');
     if (res.headersSent) return void res.destroy();
-    if (timedOut.has(req)) {
-      sendError(res, 504, 'gateway_timeout', `The ${name} did not answer within ${timeoutMs / 1000} s.`);
-    } else {
-      sendError(res, 502, 'bad_gateway', `The ${name} is unreachable; is it running?`);
-    }
+    if (timedOut.has(req)) fail(req, res, 'gateway_timeout', `The ${name} did not answer within ${timeoutMs / 1000} s.`);
+    else fail(req, res, 'bad_gateway', `The ${name} is unreachable; is it running?`);
   };
-  const apiError = upstreamError('API');
-  const modelError = upstreamError('model service');
+  const upstreams = {
+    api: { target: options.apiTarget, onError: upstreamError('API') },
+    model: { target: options.modelTarget, onError: upstreamError('model service') },
+  };
 
-  const server = createServer((req, res) => {
-    const route = routeOf(req.url ?? '/');
-    if (route.to === 'static') return serveStatic(req, res);
-    if (options.rateLimit) return options.rateLimit(req, res, () => forward(req, res, route));
-    forward(req, res, route);
-  });
-
-  function forward(req: IncomingMessage, res: ServerResponse, route: ReturnType<typeof routeOf>): void {
-    req.url = route.rest;
-    // Both upstreams refuse such a body with 413 and close the socket mid-upload, which the proxy
-    // would then report as 502: refuse it here first, without reading it.
-    if (Number(req.headers['content-length']) > MAX_REQUEST_BODY_BYTES) {
-      res.setHeader('connection', 'close');
-      sendError(res, 413, 'payload_too_large', `request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
+  const forward = async (req: IncomingMessage, res: ServerResponse, upstream: (typeof upstreams)['api']): Promise<void> => {
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    req.headers['x-request-id'] = requestId;
+    if (!declaresBody(req.headers)) return proxy.web(req, res, { target: upstream.target }, upstream.onError);
+    let body: Buffer;
+    try {
+      body = await readBodyBytes(req, options.bodyTimeoutMs === undefined ? {} : { timeoutMs: options.bodyTimeoutMs });
+    } catch (error) {
+      // The rest of the body is never read: close the connection instead of draining it.
+      sendError(res, error, requestId, { close: true });
       res.once('finish', () => req.destroy());
       return;
     }
-    if (route.to === 'api') proxy.web(req, res, { target: options.apiTarget }, apiError);
-    else proxy.web(req, res, { target: options.modelTarget }, modelError);
-  }
-  // Malformed HTTP (bad chunking, oversized headers) gets the same JSON error body as everything else.
-  server.on('clientError', answerClientError);
-  return server;
+    // The upstream gets the whole body with its exact length, never chunked.
+    delete req.headers['transfer-encoding'];
+    req.headers['content-length'] = String(body.length);
+    proxy.web(req, res, { target: upstream.target, buffer: Readable.from([body]) }, upstream.onError);
+  };
+
+  return createHttpServer((req, res) => {
+    const route = routeOf(req.url ?? '/');
+    if (route.to === 'static') return serveStatic(req, res);
+    const go = (): void => {
+      req.url = route.rest;
+      forward(req, res, upstreams[route.to === 'api' ? 'api' : 'model']).catch((error: unknown) => {
+        logger.error({ err: error, url: req.url }, 'gateway failure');
+        if (!res.headersSent) sendError(res, error, requestIdFrom(req.headers['x-request-id']));
+        else res.destroy();
+      });
+    };
+    // Issue 7: per-address limits run before anything is read or proxied.
+    if (options.rateLimit) return options.rateLimit(req, res, go);
+    go();
+  });
+}
+
+/** Options of {@link startGateway}: the gateway's and where it listens. */
+export interface StartGatewayOptions extends GatewayOptions {
+  port: number;
+  host: string;
+}
+
+/** Creates the gateway and listens; resolves with its URL and a graceful `close()` (bounded at 5 s). */
+export async function startGateway(options: StartGatewayOptions): Promise<{ url: string; close(): Promise<void> }> {
+  const gateway = createGateway(options);
+  const url = await gateway.listen(options.port, options.host);
+  return { url, close: () => gateway.close({ timeoutMs: 5000, logger: options.logger }) };
 }

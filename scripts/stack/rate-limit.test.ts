@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorBodySchema } from '@sentiment/core';
 import { pino } from 'pino';
+import type { HttpServer } from '@sentiment/http/server';
 import { createGateway } from './gateway.ts';
 import { bucketOf, clientAddress, createRateLimit, DEFAULT_PER_MINUTE } from './rate-limit.ts';
 
@@ -37,7 +38,7 @@ describe('bucketOf', () => {
 describe('gateway rate limits (issue 7)', () => {
   const LIMIT = 3;
   let upstream: Server;
-  let gateway: Server;
+  let gateway: HttpServer;
   let url: string;
   let staticDir: string;
   let proxied = 0;
@@ -61,12 +62,11 @@ describe('gateway rate limits (issue 7)', () => {
       logger,
       rateLimit: createRateLimit({ perMinute: LIMIT, operatorToken: OPERATOR_TOKEN, logger }),
     });
-    url = await listen(gateway);
+    url = await gateway.listen(0, '127.0.0.1');
   });
   after(async () => {
-    gateway.closeAllConnections();
     upstream.closeAllConnections();
-    await new Promise((resolve) => gateway.close(resolve));
+    await gateway.close({ timeoutMs: 0 });
     await new Promise((resolve) => upstream.close(resolve));
     rmSync(staticDir, { recursive: true, force: true });
   });

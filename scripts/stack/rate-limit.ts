@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ClientError } from '@sentiment/core';
+import { sendError } from '@sentiment/http/errors';
+import { requestIdFrom } from '@sentiment/http/request-id';
 import { isOperator } from '../../packages/functions/src/auth/operator.ts';
 
 /**
@@ -66,21 +69,10 @@ export function createRateLimit(options: { perMinute?: number | undefined; opera
         }
         const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
         options.logger.warn({ address, bucket, retryAfter }, 'rate limit hit');
-        const body = JSON.stringify({
-          error: {
-            code: 'too_many_requests',
-            message: `Too many ${bucket} from this address: at most ${limits[bucket]} a minute. Retry in ${retryAfter} s.`,
-          },
-        });
-        res.writeHead(429, {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-          'cache-control': 'no-store',
-          'retry-after': String(retryAfter),
-          // The body was not read: close rather than drain it.
-          connection: 'close',
-        });
-        res.end(body);
+        const message = `Too many ${bucket} from this address: at most ${limits[bucket]} a minute. Retry in ${retryAfter} s.`;
+        res.setHeader('retry-after', String(retryAfter));
+        // The body was not read: close rather than drain it.
+        sendError(res, new ClientError('too_many_requests', message), requestIdFrom(req.headers['x-request-id']), { close: true });
         res.once('finish', () => req.destroy());
       },
     );

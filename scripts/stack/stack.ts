@@ -1,6 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createDocumentClient } from '../../packages/functions/src/clients.ts';
@@ -8,7 +6,7 @@ import { startApiServer } from '../../packages/functions/src/local/api-server.ts
 import { ensureReviewsTable, startLocalDynamo } from '../../packages/functions/src/local/dynamo.ts';
 import { runToEnd, startChild, waitForReady, type ManagedChild } from './child.ts';
 import type { StackConfig } from './config.ts';
-import { createGateway } from './gateway.ts';
+import { startGateway } from './gateway.ts';
 import { webBuildNeeded } from './web-build.ts';
 import { freePort } from './free-port.ts';
 import { claimDataLock } from './data-lock.ts';
@@ -115,36 +113,13 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     logger.info({ url: modelOrigin, modelServicePid: modelService.process.pid }, 'model service ready');
 
     const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, operatorToken: secrets.operatorToken, logger });
-    const gateway = createGateway({ staticDir: outDir, apiTarget: api.url, modelTarget: modelOrigin, logger, rateLimit });
-    await listen(gateway, config.port, config.host);
-    cleanups.push(() => closeServer(gateway));
-    const { port } = gateway.address() as AddressInfo;
+    const gateway = await startGateway({ staticDir: outDir, apiTarget: api.url, modelTarget: modelOrigin, logger, rateLimit, port: config.port, host: config.host });
+    cleanups.push(() => gateway.close());
+    const port = new URL(gateway.url).port || '80';
     const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
     return { url: `http://${shownHost}:${port}`, close: closeAll, modelServiceExited: modelService.exited, operatorTokenFile: secrets.operatorTokenFile };
   } catch (err) {
     await closeAll();
     throw err;
   }
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** Closes `server`; keep-alive sockets are closed at once, busy ones after 5 s at most. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), 5000);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }

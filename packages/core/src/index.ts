@@ -6,3 +6,4 @@ export * from './review/number-range.ts';
 export * from './errors.ts';
 export * from './csv/columns.ts';
 export * from './operator/schemas.ts';
+export * from './service/schemas.ts';

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import {
   ErrorBodySchema,
   EXPORT_COLUMNS,
+  MAX_REQUEST_BODY_BYTES as MAX_BODY_BYTES,
   MAX_TEXT_CODE_POINTS,
   ReviewResponseSchema,
   unguardSpreadsheetText,
@@ -14,7 +15,7 @@ import {
 } from '@sentiment/core';
 import { createReviewStore } from '../review/store.ts';
 import { toApiGatewayEvent, type RawRequest } from '../lambda/event.ts';
-import { MAX_BODY_BYTES, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
+import type { LambdaHandler, LambdaResult } from '../lambda/edge.ts';
 import { createApproveHandler } from './approve.ts';
 import { createReviseHandler } from './revise.ts';
 import { createGetCsvHandler } from './getcsv.ts';

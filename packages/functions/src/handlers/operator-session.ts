@@ -8,7 +8,8 @@ import {
   presentedOperatorToken,
   requireOperator,
 } from '../auth/operator.ts';
-import { errorResponse, jsonResponse, readJsonBody, type LambdaHandler } from '../lambda/edge.ts';
+import { readJsonEventBody } from '@sentiment/http/body';
+import { errorResponse, jsonResponse, type LambdaHandler } from '../lambda/edge.ts';
 import { lambdaEntry, type HandlerDeps } from './deps.ts';
 
 /** Methods of `/api/operator/session`. */
@@ -28,7 +29,7 @@ export function createOperatorSessionHandler(deps: HandlerDeps): LambdaHandler {
     try {
       switch (event.requestContext.http.method) {
         case 'POST': {
-          const { token } = parseOrThrow(OperatorSignInSchema, readJsonBody(event));
+          const { token } = parseOrThrow(OperatorSignInSchema, readJsonEventBody(event));
           requireOperator({ authorization: `Bearer ${token}` }, deps.operatorToken, deps.logger, eventContext(event));
           return { ...jsonResponse(200, { operator: true } satisfies OperatorSession), cookies: [operatorSessionCookie(token, { secure })] };
         }

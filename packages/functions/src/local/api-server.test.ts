@@ -7,7 +7,8 @@ import { ErrorBodySchema, EXPORT_COLUMNS, ReviewResponseSchema, unguardSpreadshe
 import { createDocumentClient } from '../clients.ts';
 import { createReviewStore } from '../review/store.ts';
 import { OPERATOR_AUTH, reviewBody, TEST_TRUST } from '../testing/fixtures.ts';
-import { startApiServer, type ApiServer } from './api-server.ts';
+import { documentedRoutes, openApiDocument } from '@sentiment/http/openapi';
+import { API_ROUTES, startApiServer, type ApiServer } from './api-server.ts';
 import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
 
 const TABLE = 'reviews-api-test';
@@ -168,5 +169,43 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     const { status, body } = await postPartial(100, '{"text":');
     assert.equal(status, 408);
     assert.equal(ErrorBodySchema.parse(JSON.parse(body)).error.code, 'request_timeout');
+  });
+
+  test('every route the adapter serves is in the OpenAPI document under /api, and no other /api route is', () => {
+    const served = Object.entries(API_ROUTES).flatMap(([path, methods]) => methods.map((method) => `${method} ${path}`));
+    const documented = documentedRoutes().filter((route) => route.split(' ')[1]!.startsWith('/api/'));
+    assert.deepEqual(served.sort(), documented.sort());
+  });
+
+  test('GET /api/openapi.json serves the OpenAPI document', async () => {
+    const response = await fetch(`${api.url}/api/openapi.json`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await response.json(), openApiDocument());
+  });
+
+  test('a chunked body over 64 KiB → 413 JSON (not a reset connection)', async () => {
+    const { hostname: host, port } = new URL(api.url);
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host, port, path: '/api/revise', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      // No Content-Length: Node sends it chunked.
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(8 * 1024));
+      req.end();
+    });
+    assert.equal(status, 413);
+    assert.equal(ErrorBodySchema.parse(JSON.parse(body)).error.code, 'payload_too_large');
+  });
+
+  test('every response carries x-request-id, the caller\'s when it is sane, also in the error body', async () => {
+    const response = await fetch(`${api.url}/api/nope`, { headers: { 'x-request-id': 'trace-77' } });
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get('x-request-id'), 'trace-77');
+    assert.equal(ErrorBodySchema.parse(await response.json()).error.requestId, 'trace-77');
   });
 });

@@ -1,21 +1,38 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { ClientError } from '@sentiment/core';
+import { readBodyBytes } from '@sentiment/http/body';
+import { sendError } from '@sentiment/http/errors';
+import { requestIdFrom } from '@sentiment/http/request-id';
+import { createHttpServer } from '@sentiment/http/server';
 import { createDocumentClient } from '../clients.ts';
 import { parseExportQuery, writeReviewsCsv } from '../export/csv.ts';
 import { createApproveHandler } from '../handlers/approve.ts';
 import type { HandlerDeps } from '../handlers/deps.ts';
 import { csvHeaders } from '../handlers/getcsv.ts';
+import { createOpenApiHandler } from '../handlers/openapi.ts';
 import { createReviseHandler } from '../handlers/revise.ts';
-import { errorResponse, MAX_BODY_BYTES, type LambdaEvent, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
+import { errorResponse, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
 import { toApiGatewayEvent } from '../lambda/event.ts';
 import { createReviewStore } from '../review/store.ts';
 import { ensureReviewsTable } from './dynamo.ts';
 // Trust (issue 7): operator-only export, operator session, bounded downloads.
 import { eventContext, eventCredentials, requireOperator } from '../auth/operator.ts';
 import { createDownloadLimits, RetryLaterError, type DownloadLimitOptions } from '../export/download-limits.ts';
-import { createOperatorSessionHandler, OPERATOR_SESSION_METHODS } from '../handlers/operator-session.ts';
+import { createOperatorSessionHandler } from '../handlers/operator-session.ts';
+
+/**
+ * Every route the adapter serves, with its method (a GET route also answers HEAD): the same routes
+ * as the HTTP API in AWS (`infra/api.ts`) and the `/api/*` paths of the OpenAPI document.
+ */
+export const API_ROUTES = {
+  '/api/approve': ['POST'],
+  '/api/revise': ['POST'],
+  '/api/getcsv': ['GET'],
+  '/api/openapi.json': ['GET'],
+  '/api/operator/session': ['GET', 'POST', 'DELETE'],
+} as const satisfies Record<string, readonly string[]>;
+type ApiPath = keyof typeof API_ROUTES;
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -50,15 +67,14 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-type Route = { method: 'POST'; handler: LambdaHandler } | { method: 'GET'; stream: true } | { method: 'ANY'; allow: readonly string[]; handler: LambdaHandler };
-
 /**
- * The local stand-in for API Gateway + Lambda: a node:http server that turns each request into an
- * API Gateway HTTP API v2 event and calls the same handler functions as AWS.
- * Routes: `POST /api/approve`, `POST /api/revise`, `GET /api/getcsv` (streamed straight to the socket by
- * the shared CSV writer, with backpressure, so memory stays flat for any table size).
+ * The local stand-in for API Gateway + Lambda: a node:http server (the shared `@sentiment/http` one)
+ * that turns each request into an API Gateway HTTP API v2 event and calls the same handler functions
+ * as AWS. Routes: {@link API_ROUTES}; `GET /api/getcsv` is streamed straight to the socket by the
+ * shared CSV writer, with backpressure, so memory stays flat for any table size.
  * Other paths: 404 `not_found`; other methods on these paths: 405 `method_not_allowed` with `allow`.
  * Bodies over 64 KiB: 413 without reading the rest; a body slower than `bodyTimeoutMs`: 408.
+ * Every response carries `x-request-id` (the caller's when sane), which is also the event's request id.
  */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const logger = options.logger ?? pino({ level: 'info' });
@@ -73,13 +89,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...(options.predictionTokenMaxAgeMs ? { predictionTokenMaxAgeMs: options.predictionTokenMaxAgeMs } : {}),
   };
   const downloads = createDownloadLimits(options.downloads);
-  const routes: Record<string, Route> = {
-    '/api/approve': { method: 'POST', handler: createApproveHandler(deps) },
-    '/api/revise': { method: 'POST', handler: createReviseHandler(deps) },
-    '/api/getcsv': { method: 'GET', stream: true },
-    '/api/operator/session': { method: 'ANY', allow: OPERATOR_SESSION_METHODS, handler: createOperatorSessionHandler(deps) },
+  const handlers: Record<Exclude<ApiPath, '/api/getcsv'>, LambdaHandler> = {
+    '/api/approve': createApproveHandler(deps),
+    '/api/revise': createReviseHandler(deps),
+    '/api/openapi.json': createOpenApiHandler(),
+    '/api/operator/session': createOperatorSessionHandler(deps),
   };
-  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs;
 
   function send(res: ServerResponse, result: LambdaResult): void {
     const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
@@ -88,23 +104,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.end(body);
   }
 
-  function fail(res: ServerResponse, event: LambdaEvent, error: unknown, close = false): void {
-    if (close) res.setHeader('connection', 'close');
-    send(res, errorResponse(error, event, logger));
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const bare = { method: req.method ?? 'GET', path: url.pathname, rawQueryString: url.search.slice(1), headers: req.headers };
-    const route = routes[url.pathname];
-    if (!route) return fail(res, toApiGatewayEvent(bare), new ClientError('not_found', `no route ${req.method} ${url.pathname}`));
-    const allowed = route.method === 'ANY' ? route.allow.includes(req.method ?? '') : req.method === route.method;
-    if (!allowed && !(route.method === 'GET' && req.method === 'HEAD')) {
-      res.setHeader('allow', route.method === 'ANY' ? route.allow.join(', ') : route.method === 'GET' ? 'GET, HEAD' : 'POST');
-      return fail(res, toApiGatewayEvent(bare), new ClientError('method_not_allowed', `${url.pathname} accepts ${route.method} only`));
+    const path = url.pathname;
+    const bare = { method: req.method ?? 'GET', path, rawQueryString: url.search.slice(1), headers: req.headers, requestId };
+    if (!Object.hasOwn(API_ROUTES, path)) return void sendError(res, new ClientError('not_found', `No route ${req.method} ${path}`), requestId);
+    const methods: readonly string[] = API_ROUTES[path as ApiPath];
+    const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+    if (!allowed.includes(req.method ?? '')) {
+      res.setHeader('allow', allowed.join(', '));
+      return void sendError(res, new ClientError('method_not_allowed', `${path} accepts ${methods.join(', ')} only`), requestId);
     }
 
-    if ('stream' in route) {
+    if (path === '/api/getcsv') {
       const event = toApiGatewayEvent(bare);
       let delimiter;
       try {
@@ -113,7 +125,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         if (req.method !== 'HEAD') downloads.enter(res);
       } catch (error) {
         if (error instanceof RetryLaterError) res.setHeader('retry-after', String(error.retryAfterSeconds));
-        return fail(res, event, error);
+        return send(res, errorResponse(error, event, logger));
       }
       res.writeHead(200, csvHeaders(delimiter));
       if (req.method === 'HEAD') return void res.end();
@@ -121,98 +133,47 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         await writeReviewsCsv(store.scanReviews(options.exportPageSize ? { pageSize: options.exportPageSize } : {}), delimiter, res);
       } catch (error) {
         // Headers are gone; all we can do is cut the response so the client sees an incomplete download.
-        if (!res.destroyed) logger.error({ requestId: event.requestContext.requestId, err: error }, 'export failed mid-stream');
+        if (!res.destroyed) logger.error({ requestId, err: error }, 'export failed mid-stream');
         res.destroy();
       }
       return;
     }
 
-    const declared = Number(req.headers['content-length']);
-    // A declared length over the limit is refused at once, like the model service does, instead of waiting for bytes.
-    const body = declared > MAX_BODY_BYTES ? 'too_large' : await readBody(req, bodyTimeoutMs);
-    if (body === 'too_large' || body === 'timeout') {
-      const error =
-        body === 'too_large'
-          ? new ClientError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`)
-          : new ClientError('request_timeout', `request body did not arrive within ${bodyTimeoutMs} ms`);
+    let body: Buffer;
+    try {
+      body = await readBodyBytes(req, bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs });
+    } catch (error) {
       // The rest of the body is never read: close the connection instead of draining it.
-      fail(res, toApiGatewayEvent(bare), error, true);
+      sendError(res, error, requestId, { close: true });
       res.once('finish', () => req.destroy());
       return;
     }
     // Base64 keeps the bytes exact, as API Gateway does for bodies it does not trust as text.
-    send(res, await route.handler(toApiGatewayEvent({ ...bare, body, base64: true })));
+    const result = await handlers[path as keyof typeof handlers](toApiGatewayEvent({ ...bare, body, base64: true }));
+    send(res, req.method === 'HEAD' ? { ...result, body: '' } : result);
   }
 
-  const server = createServer((req, res) => {
+  const http = createHttpServer((req, res) => {
     const started = performance.now();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
     res.once('close', () => {
-      logger.info({ method: req.method, path: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      logger.info({ requestId, method: req.method, path: req.url, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
     });
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, 'local adapter failure');
-      if (!res.headersSent) send(res, errorResponse(error, toApiGatewayEvent({ method: req.method ?? 'GET', path: '/' }), logger));
+    handle(req, res, requestId).catch((error: unknown) => {
+      logger.error({ requestId, err: error }, 'local adapter failure');
+      if (!res.headersSent) sendError(res, error, requestId);
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = await http.listen(options.port, options.host ?? '127.0.0.1');
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          client.destroy();
-          if (error) reject(error);
-          else resolve();
-        });
-        server.closeIdleConnections();
-        // Bound the wait for in-flight downloads.
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
-      });
+      // Bound the wait for in-flight downloads to 2 s, then release the DynamoDB client.
+      closing ??= http.close({ timeoutMs: 2000, logger }).finally(() => client.destroy());
       return closing;
     },
   };
-}
-
-/**
- * Reads at most MAX_BODY_BYTES + 1 bytes: more means 413 (the rest is never buffered), and a body that
- * stalls longer than `timeoutMs` means 408.
- */
-function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer | 'too_large' | 'timeout'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    function finish(result: Buffer | 'too_large' | 'timeout' | Error): void {
-      clearTimeout(timer);
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', finish);
-      if (result instanceof Error) reject(result);
-      else {
-        if (!Buffer.isBuffer(result)) req.pause();
-        resolve(result);
-      }
-    }
-    function onData(chunk: Buffer): void {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) return finish('too_large');
-      chunks.push(chunk);
-    }
-    function onEnd(): void {
-      finish(Buffer.concat(chunks));
-    }
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', finish);
-  });
 }

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
@@ -9,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { closeGracefully, listen } from '@sentiment/http/server';
 
 /** A running local DynamoDB-compatible server. */
 export interface LocalDynamo {
@@ -27,23 +27,13 @@ export interface LocalDynamo {
 export async function startLocalDynamo(options: { path?: string; port?: number } = {}): Promise<LocalDynamo> {
   // Tables become ACTIVE at once: nothing local gains from DynamoDB's CREATING delay.
   const server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listen(server, options.port ?? 0, '127.0.0.1');
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error?: Error) => (error ? reject(error) : resolve()));
-        // SDK clients keep sockets alive; without this, close() waits for their idle timeout.
-        server.closeAllConnections();
-      });
+      // SDK clients keep sockets alive; cut them at once instead of waiting for their idle timeout.
+      closing ??= closeGracefully(server, { timeoutMs: 0 });
       return closing;
     },
   };

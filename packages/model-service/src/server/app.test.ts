@@ -117,7 +117,7 @@ describe('model service routes', () => {
     assert.match(String(replaced.headers['x-request-id']), UUID);
   });
 
-  it('logs one JSON line per request with request id, method, path, status and ms', async () => {
+  it('logs one JSON line per request at debug level with request id, method, path, status and ms', async () => {
     const res = await postJson(s.url, '/predict', { text: 'log me' }, { 'x-request-id': 'log-test-1' });
     assert.equal(res.status, 200);
     const line = s.lines.find((l) => l.requestId === 'log-test-1');
@@ -127,6 +127,7 @@ describe('model service routes', () => {
     assert.equal(line.status, 200);
     assert.equal(typeof line.ms, 'number');
     assert.equal(line.msg, 'request');
+    assert.equal(line.level, 20, 'debug: a line per request at info costs more than the rest of the request path');
   });
 });
 

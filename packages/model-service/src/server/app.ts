@@ -9,14 +9,18 @@ import {
   LABELS,
   PredictRequestSchema,
   parseOrThrow,
-  type ErrorBody,
+  type HealthResponse,
   type Prediction,
   type Probabilities,
+  type ReadyResponse,
 } from '@sentiment/core';
 import { generateSecret, signPrediction } from '@sentiment/core/trust';
+import { readJsonBody, type BodyLimits } from '@sentiment/http/body';
+import { isServerFault, toErrorResponse } from '@sentiment/http/errors';
+import { requestIdFrom } from '@sentiment/http/request-id';
 import type { Predictor } from '../serving/predictor.ts';
-import { readJsonBody, type BodyOptions } from './body.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createRequestSummary } from './request-summary.ts';
 import { ServiceState } from './state.ts';
 
 export interface AppOptions {
@@ -30,7 +34,9 @@ export interface AppOptions {
   /** Prediction id generator; `crypto.randomUUID` unless a test needs fixed ids. */
   newId?: () => string;
   /** Body limit and timeout; defaults 64 KiB and 10 s. */
-  body?: BodyOptions;
+  body?: BodyLimits;
+  /** How often the request summary is logged at info, in ms; default 60 s. */
+  summaryIntervalMs?: number;
   /**
    * HMAC secret that signs each prediction's `predictionToken` (shared with the review functions).
    * Omitted: a random one for this app only, so its predictions cannot be reviewed elsewhere.
@@ -39,12 +45,6 @@ export interface AppOptions {
   /** Clock for the tokens' issue time. */
   now?: () => Date;
 }
-
-// An incoming X-Request-Id is reused only when it is a short token, so logs stay parseable.
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-// Probes and scrapes would drown the request log at info level.
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Builds the model service's Koa app (not listening; see `startServer`). Routes, at the root:
@@ -55,11 +55,16 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  *   service drains.
  * - `GET /model` → 200 `predictor.describe()` (model.json without bulky parts); 503 before load.
  * - `GET /metrics` → Prometheus text.
+ * The contract of each is in the OpenAPI document (`docs/openapi.json`, served at `/api/openapi.json`).
  *
- * Every error is `{"error":{"code","message","issues"?,"requestId"}}`: 400 `malformed_json` /
- * `invalid_field`, 404 `not_found`, 405 `method_not_allowed`, 408 `request_timeout`, 413
- * `payload_too_large`, 415 `unsupported_media_type`, 503 `service_unavailable`, 500 `internal_error`
- * (generic message; details only in the log). Every response has `X-Request-Id`.
+ * Every error is `{"error":{"code","message","issues"?,"requestId"}}` (`@sentiment/http/errors`):
+ * 400 `malformed_json` / `invalid_field`, 404 `not_found`, 405 `method_not_allowed`, 408
+ * `request_timeout`, 413 `payload_too_large`, 415 `unsupported_media_type`, 503
+ * `service_unavailable`, 500 `internal_error` (generic message; details only in the log). Every
+ * response has `X-Request-Id`.
+ *
+ * Logging stays off the hot path: one line per request at debug; at info only caller errors (4xx),
+ * faults (error, with the request id) and a summary per interval (counts by status class, latency).
  */
 export function createApp(options: AppOptions): Koa {
   const state = options.state ?? new ServiceState();
@@ -67,7 +72,8 @@ export function createApp(options: AppOptions): Koa {
   const { logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const newId = options.newId ?? randomUUID;
-  const bodyOptions = options.body ?? {};
+  const bodyLimits = options.body ?? {};
+  const summary = createRequestSummary(logger, options.summaryIntervalMs ?? 60_000);
   const predictionSecret = options.predictionSecret ?? generateSecret();
   const now = options.now ?? (() => new Date());
 
@@ -75,27 +81,12 @@ export function createApp(options: AppOptions): Koa {
   // Errors are answered and logged by the middleware below; Koa's own stderr printing would duplicate them.
   app.silent = true;
 
+  // One middleware for the whole edge of a request: id, errors, metrics, log.
   app.use(async (ctx, next) => {
     const start = performance.now();
-    const incoming = ctx.get('X-Request-Id');
-    const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(ctx.req.headers['x-request-id']);
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
-    try {
-      await next();
-    } finally {
-      // While draining, keep-alive clients must reconnect elsewhere instead of holding this process open.
-      if (state.draining) ctx.set('Connection', 'close');
-      const ms = performance.now() - start;
-      const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
-      const route = typeof matched === 'string' ? matched : 'unmatched';
-      metrics.observeRequest({ method: ctx.method, route, status: ctx.status }, ms / 1000);
-      const level = QUIET_PATHS.has(ctx.path) && ctx.status < 400 ? 'debug' : 'info';
-      logger[level]({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
-    }
-  });
-
-  app.use(async (ctx, next) => {
     try {
       await next();
       if (ctx.status === 405 || ctx.status === 501) {
@@ -105,14 +96,17 @@ export function createApp(options: AppOptions): Koa {
       }
       if (ctx.status === 404 && ctx.body == null) throw notFound(ctx);
     } catch (error) {
-      const requestId = String(ctx.state.requestId);
-      const { status, body } = toErrorResponse(error, requestId);
-      if (status >= 500 && status !== 503) {
-        logger.error({ err: error, requestId, method: ctx.method, path: ctx.path }, 'request failed');
-      }
-      ctx.status = status;
-      ctx.body = body;
+      const response = toErrorResponse(error, requestId);
+      if (isServerFault(response)) logger.error({ err: error, requestId, method: ctx.method, path: ctx.path }, 'request failed');
+      else if (response.status < 500) logger.info({ requestId, method: ctx.method, path: ctx.path, status: response.status, code: response.body.error.code }, 'client error');
+      ctx.status = response.status;
+      ctx.body = response.body;
     }
+    const ms = performance.now() - start;
+    const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
+    metrics.observeRequest(ctx.method, typeof matched === 'string' ? matched : 'unmatched', ctx.status, ms / 1000);
+    summary.record(ctx.status, ms);
+    logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
   });
 
   const router = new Router();
@@ -138,26 +132,36 @@ export function createApp(options: AppOptions): Koa {
     );
   };
 
+  const readBody = async (ctx: Context): Promise<unknown> => {
+    try {
+      return await readJsonBody(ctx.req, bodyLimits);
+    } catch (error) {
+      // The rest of a refused body may still be on the wire: do not reuse this connection.
+      ctx.set('Connection', 'close');
+      throw error;
+    }
+  };
+
   router.post('/predict', async (ctx) => {
-    const { text } = parseOrThrow(PredictRequestSchema, await readJsonBody(ctx, bodyOptions));
+    const { text } = parseOrThrow(PredictRequestSchema, await readBody(ctx));
     const [prediction] = await predict([text]);
     ctx.body = prediction;
   });
 
   router.post('/batch-predict', async (ctx) => {
-    const { texts } = parseOrThrow(BatchPredictRequestSchema, await readJsonBody(ctx, bodyOptions));
+    const { texts } = parseOrThrow(BatchPredictRequestSchema, await readBody(ctx));
     ctx.body = { predictions: await predict(texts) };
   });
 
   router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
+    ctx.body = { status: 'ok' } satisfies HealthResponse;
   });
 
   router.get('/readyz', (ctx) => {
     const phase = state.phase;
     if (phase === 'draining') throw new ClientError('service_unavailable', 'The service is shutting down');
     const predictor = requirePredictor();
-    ctx.body = { status: 'ready', modelVersion: predictor.modelVersion };
+    ctx.body = { status: 'ready', modelVersion: predictor.modelVersion } satisfies ReadyResponse;
   });
 
   router.get('/model', (ctx) => {
@@ -203,48 +207,4 @@ export function toPrediction(
   }
   const fields = { predictionId, text: sign.text, label: best, probabilities: ordered, modelVersion };
   return { predictionId, label: best, probabilities: ordered, modelVersion, predictionToken: signPrediction(fields, sign.secret, sign.issuedAt) };
-}
-
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'bad_request',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  408: 'request_timeout',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-};
-
-/**
- * The one place that turns an error into a response: a {@link ClientError} keeps its code,
- * status, message and issues; an exposed 4xx http-error (from Koa or a library) keeps its status;
- * anything else is 500 `internal_error` with a generic message.
- */
-export function toErrorResponse(error: unknown, requestId: string): { status: number; body: ErrorBody } {
-  if (error instanceof ClientError) {
-    const body: ErrorBody = { error: { code: error.code, message: error.message, requestId } };
-    if (error.issues) body.error.issues = error.issues;
-    return { status: error.status, body };
-  }
-  const http = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
-  if (
-    http !== null &&
-    typeof http === 'object' &&
-    typeof http.status === 'number' &&
-    http.status >= 400 &&
-    http.status < 500 &&
-    http.expose === true
-  ) {
-    const code = CODE_BY_STATUS[http.status] ?? 'bad_request';
-    return { status: http.status, body: { error: { code, message: String(http.message), requestId } } };
-  }
-  return {
-    status: 500,
-    body: {
-      error: {
-        code: 'internal_error',
-        message: `Internal error; quote request id ${requestId} when reporting it`,
-        requestId,
-      },
-    },
-  };
 }

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export interface Metrics {
   readonly registry: Registry;
   /** Records one finished request. `route` is the route pattern (never the raw URL), seconds ≥ 0. */
-  observeRequest(labels: { method: string; route: string; status: number }, seconds: number): void;
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
   /** Records how many texts one model call scored and how long it took, in seconds. */
   observeInference(texts: number, seconds: number): void;
   /** Publishes the served model version as `model_info{model_version="…"} 1`. */
@@ -57,12 +57,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const children = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
+
   return {
     registry,
     contentType: registry.contentType,
-    observeRequest({ method, route, status }, seconds) {
-      requests.inc({ method, route, status: String(status) });
-      duration.observe({ method, route }, seconds);
+    observeRequest(method, route, status, seconds) {
+      // prom-client hashes the label object on every call; the bound children are looked up once.
+      const key = `${method} ${route} ${status}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = { count: requests.labels(method, route, String(status)), duration: duration.labels(method, route) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.duration.observe(seconds);
     },
     observeInference(count, seconds) {
       texts.inc(count);
