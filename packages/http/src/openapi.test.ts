@@ -18,7 +18,7 @@ describe('the OpenAPI document', () => {
     assert.equal(document.openapi, '3.1.0');
     const routes = documentedRoutes(document);
     assert.ok(routes.length >= 10, routes.join(', '));
-    for (const route of routes) assert.match(route, /^(GET|POST) \/(model|api)\/[a-z.-]+$/);
+    for (const route of routes) assert.match(route, /^(GET|POST|DELETE) \/(model|api)\/[a-z./-]+$/);
   });
 
   it('request bodies come from the core schemas: strict objects with their required fields', () => {
@@ -27,7 +27,7 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(body('/model/predict').required, ['text']);
     assert.equal(body('/model/predict').additionalProperties, false);
     assert.match(String((body('/model/predict').properties as { text: { description: string } }).text.description), /1000 code points/);
-    assert.deepEqual(body('/api/approve').required, ['predictionId', 'text', 'predictedLabel', 'label', 'modelVersion', 'probabilities']);
+    assert.deepEqual(body('/api/approve').required, ['predictionId', 'text', 'predictedLabel', 'label', 'modelVersion', 'probabilities', 'predictionToken']);
   });
 
   it('every error response points at the one error body, whose code lists every code of core', () => {

@@ -22,7 +22,7 @@ import { createDownloadLimits, RetryLaterError, type DownloadLimitOptions } from
 import { createOperatorSessionHandler } from '../handlers/operator-session.ts';
 
 /**
- * Every route the adapter serves, with its method (a GET route also answers HEAD): the same routes
+ * Every route the adapter serves, with its methods (a GET-only route also answers HEAD): the same routes
  * as the HTTP API in AWS (`infra/api.ts`) and the `/api/*` paths of the OpenAPI document.
  */
 export const API_ROUTES = {
@@ -110,7 +110,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const bare = { method: req.method ?? 'GET', path, rawQueryString: url.search.slice(1), headers: req.headers, requestId };
     if (!Object.hasOwn(API_ROUTES, path)) return void sendError(res, new ClientError('not_found', `No route ${req.method} ${path}`), requestId);
     const methods: readonly string[] = API_ROUTES[path as ApiPath];
-    const allowed = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+    // A read-only GET route also answers HEAD, as API Gateway does; the session route does not.
+    const allowed = methods.length === 1 && methods[0] === 'GET' ? ['GET', 'HEAD'] : methods;
     if (!allowed.includes(req.method ?? '')) {
       res.setHeader('allow', allowed.join(', '));
       return void sendError(res, new ClientError('method_not_allowed', `${path} accepts ${methods.join(', ')} only`), requestId);
