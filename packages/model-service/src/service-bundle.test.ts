@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { build } from 'esbuild';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** The `--alias:NAME=PATH` flags of the Dockerfile's esbuild step, so this test bundles exactly as the image does. */
+function dockerfileAliases(): Record<string, string> {
+  const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+  const aliases = Object.fromEntries([...dockerfile.matchAll(/--alias:([^=\s]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+  assert.ok(Object.keys(aliases).length > 0, 'the Dockerfile names no --alias');
+  return aliases;
+}
 
 /** Source files esbuild pulls into a bundle of `entry`, as the Dockerfile bundles src/main.ts. */
 async function bundledFiles(entry: string): Promise<string[]> {
@@ -13,9 +22,9 @@ async function bundledFiles(entry: string): Promise<string[]> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     packages: 'external',
-    alias: { '@sentiment/core': './packages/core/src/index.ts' },
+    alias: dockerfileAliases(),
     metafile: true,
     write: false,
     outfile: 'bundle.mjs',
