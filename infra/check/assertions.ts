@@ -6,6 +6,9 @@
 import { KEEP_ALIVE_TIMEOUT_MS } from '../../packages/model-service/src/server/server.ts';
 import { MOCK_ACCOUNT, MOCK_REGION, mockApiHost, mockLoadBalancerHost, type FunctionBuild, type Graph, type GraphResource } from './graph.ts';
 
+/** Lambda runtime of every function: Node 24 LTS, as the tests run. */
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+
 /** The routes of the HTTP API and the handler each must reach. */
 export const EXPECTED_ROUTES = {
   'POST /api/approve': 'packages/functions/src/handlers/approve.handler',
@@ -192,6 +195,8 @@ export function checkGraph(graph: Graph): string[] {
       for (const error of build.errors) fail(`API route "${routeKey}": ${error}`);
       if (tableName && build.links.Reviews?.name !== tableName) fail(`the function of "${routeKey}" is not linked to the reviews table (Resource.Reviews)`);
     }
+    // The runtime the tests run on (package.json engines, .ci/run); nodejs22.x leaves Lambda's support in 2027.
+    if (lambda.inputs.runtime !== LAMBDA_RUNTIME) fail(`the function of "${routeKey}" runs ${String(lambda.inputs.runtime)}, must run ${LAMBDA_RUNTIME}`);
     const variables = record(record(lambda.inputs.environment).variables);
     if (!tableName || variables.REVIEWS_TABLE !== tableName) fail(`the function of "${routeKey}" must get REVIEWS_TABLE = the reviews table name`);
 

@@ -86,10 +86,13 @@ function envPairs(instruction: Instruction): Array<[string, string]> {
   return (env.getProperties?.() ?? []).map((p) => [p.getName(), p.getValue() ?? '']);
 }
 
+/** Node major version of the image's base (package.json engines; the tests run on it). */
+export const NODE_MAJOR = 24;
+
 /**
  * Lints the Dockerfile: dockerfile-utils diagnostics (errors and warnings), then this project's
  * requirements for the model-service image:
- * multi-stage; glibc base (no Alpine/musl); final stage runs as a non-root `USER`, has a
+ * multi-stage; glibc Node 24 base (no Alpine/musl); final stage runs as a non-root `USER`, has a
  * `HEALTHCHECK` (exec form, probing `/readyz` with node, since the image has no curl), an exec-form
  * `CMD`, `EXPOSE`s its `PORT`, copies `models` (the model baked in) and node_modules from a stage
  * that installed with `--omit=dev`; onnxruntime-node's install script is skipped.
@@ -110,6 +113,10 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   for (const stage of stages) {
     if (/alpine|musl/i.test(stage.image) || stage.image === '') {
       problems.push({ line: null, message: `stage ${stage.name}: base image "${stage.image}" is not glibc-based (onnxruntime-node does not load on musl)` });
+    }
+    const nodeMajor = /(?:^|\/)node:(\d+)/.exec(stage.image)?.[1];
+    if (nodeMajor !== undefined && nodeMajor !== String(NODE_MAJOR)) {
+      problems.push({ line: null, message: `stage ${stage.name}: base image "${stage.image}" is not Node ${NODE_MAJOR} (the version the tests run on)` });
     }
   }
   const final = stages.at(-1);

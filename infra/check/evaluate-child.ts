@@ -8,7 +8,7 @@
  * 127.0.0.1. `Runtime.Build` really bundles each Lambda handler with esbuild, so a handler path
  * that names a missing file or export is reported.
  *
- * Usage: node --import tsx evaluate-child.ts --platform <bundle.mjs> --config <bundle.mjs>
+ * Usage: node evaluate-child.ts --platform <bundle.mjs> --config <bundle.mjs>
  *          --stage <stage> --root <repo root> --work <scratch dir> --out <graph.json>
  */
 import fs from 'node:fs';
@@ -203,7 +203,7 @@ async function buildFunction(input: Record<string, unknown>, esbuild: typeof imp
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node22',
+      target: 'node24',
       outdir: out,
       outExtension: { '.js': '.mjs' },
       metafile: true,

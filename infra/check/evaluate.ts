@@ -80,7 +80,7 @@ async function bundlePlatform(root: string): Promise<string> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     outfile: tmpfile,
     packages: 'external',
     logLevel: 'error',
@@ -108,7 +108,7 @@ async function bundleConfig(root: string, configFile: string, outDir: string): P
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     outfile,
     packages: 'external',
     logLevel: 'error',
@@ -136,7 +136,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Graph> {
     try {
       await run(
         process.execPath,
-        ['--import', 'tsx', child, '--platform', platform, '--config', config, '--stage', options.stage, '--root', root, '--work', scratch, '--out', out],
+        [child, '--platform', platform, '--config', config, '--stage', options.stage, '--root', root, '--work', scratch, '--out', out],
         {
           cwd: root,
           // Never let an evaluation reach out: no AWS credentials, and a bound on time.
