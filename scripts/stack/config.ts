@@ -21,6 +21,8 @@ const flag = z
  *   (its own defaults otherwise: `models/CURRENT`, 1 thread).
  * - `MODEL_READY_TIMEOUT_MS` (default 120000): how long to wait for the model service's `/readyz`.
  * - `LOG_LEVEL` (default `info`).
+ * - `LOG_FORMAT` (`auto` | `pretty` | `json`, default `auto`): `auto` prints readable lines when stdout
+ *   is a terminal and JSON lines otherwise (pipes, CI, files).
  */
 export const StackEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -36,6 +38,7 @@ export const StackEnvSchema = z.object({
   ORT_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   MODEL_READY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
 });
 
 export interface StackConfig {
@@ -50,7 +53,24 @@ export interface StackConfig {
   ortThreads: number | undefined;
   modelReadyTimeoutMs: number;
   logLevel: z.infer<typeof StackEnvSchema>['LOG_LEVEL'];
+  logFormat: z.infer<typeof StackEnvSchema>['LOG_FORMAT'];
   repoRoot: string;
+}
+
+/**
+ * The environment this process was started with, for child processes that inherit it (plus their own
+ * variables). The one place outside {@link readStackConfig} that reads `process.env`.
+ */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}
+
+/**
+ * {@link loadStackConfig} over this process's environment (`npm start`).
+ * @throws {Error} as {@link loadStackConfig}.
+ */
+export function readStackConfig(): StackConfig {
+  return loadStackConfig(process.env);
 }
 
 /**
@@ -75,6 +95,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): S
     ortThreads: e.ORT_THREADS,
     modelReadyTimeoutMs: e.MODEL_READY_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     repoRoot,
   };
 }

@@ -1,17 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createDocumentClient } from '../../packages/functions/src/clients.ts';
 import { startApiServer } from '../../packages/functions/src/local/api-server.ts';
 import { ensureReviewsTable, startLocalDynamo } from '../../packages/functions/src/local/dynamo.ts';
 import { runToEnd, startChild, waitForReady, type ManagedChild } from './child.ts';
-import type { StackConfig } from './config.ts';
+import { inheritedEnv, type StackConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { webBuildNeeded } from './web-build.ts';
 import { freePort } from './free-port.ts';
-import { claimDataLock } from './data-lock.ts';
+import type { Preflight } from './preflight.ts';
 
 /** The running local stack. */
 export interface Stack {
@@ -28,14 +28,22 @@ export interface Stack {
   modelServiceExited: Promise<number | NodeJS.Signals>;
 }
 
+/** What {@link startStack} needs besides the config and the logger. */
+export interface StartOptions {
+  /** The result of `preflight(config)`: the model folder, and the data-folder lock to release at the end. */
+  preflight: Preflight;
+  /** When set, the model service's stdout (JSON log lines) is piped here instead of shared. */
+  childLog?: Writable | undefined;
+}
+
 /**
- * Brings up the local stack (DESIGN.md "Local stack"): builds the static export when needed, starts
+ * Brings up the local stack (DESIGN.md "Local stack"), after `preflight` passed: builds the static export when needed, starts
  * the embedded DynamoDB (LevelDB under `config.dynamoPath`, or in memory) and creates the table,
  * the functions' local adapter, the model service as a child process (waits for its `/readyz`),
  * and the gateway on `config.host:config.port`. Whatever started is stopped again when a later step fails.
  * @throws {Error} when the web build fails, the model service is not ready in time, or the port is taken.
  */
-export async function startStack(config: StackConfig, logger: Logger): Promise<Stack> {
+export async function startStack(config: StackConfig, logger: Logger, options: StartOptions): Promise<Stack> {
   const cleanups: Array<(options: { groupSignalled?: boolean }) => Promise<void>> = [];
   const closeAll = async (options: { groupSignalled?: boolean } = {}) => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -46,6 +54,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       }
     }
   };
+  cleanups.push(() => Promise.resolve(options.preflight.releaseDataLock()));
   try {
     const webDir = join(config.repoRoot, 'packages', 'web');
     const outDir = join(webDir, 'out');
@@ -56,17 +65,12 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       logger.info('building the web app (packages/web/out)');
       await runToEnd('npm', ['run', 'build', '-w', 'packages/web'], {
         cwd: config.repoRoot,
-        env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+        env: { ...inheritedEnv(), NEXT_TELEMETRY_DISABLED: '1' },
         // The build's own output goes to stderr so stdout keeps only the stack's logs.
         stdio: ['ignore', 2, 2],
       });
     }
 
-    if (config.dynamoPath) {
-      mkdirSync(config.dynamoPath, { recursive: true });
-      const releaseDataLock = claimDataLock(`${config.dynamoPath}.lock`);
-      cleanups.push(async () => releaseDataLock());
-    }
     const dynamo = await startLocalDynamo(config.dynamoPath ? { path: config.dynamoPath } : {});
     cleanups.push(() => dynamo.close());
     const client = createDocumentClient({ endpoint: dynamo.endpoint });
@@ -88,15 +92,22 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     logger.info({ url: api.url }, 'API adapter ready');
 
     const modelPort = await freePort();
-    const modelEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(modelPort), HOST: '127.0.0.1', LOG_LEVEL: config.logLevel };
-    if (config.modelDir) modelEnv.MODEL_DIR = config.modelDir;
+    const modelEnv: NodeJS.ProcessEnv = {
+      ...inheritedEnv(),
+      PORT: String(modelPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: config.logLevel,
+      MODEL_DIR: options.preflight.modelDir,
+    };
     if (config.ortThreads) modelEnv.ORT_THREADS = String(config.ortThreads);
-    const modelService: ManagedChild = startChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // The service's production start (`npm start -w packages/model-service`): Node strips the types.
+    const modelService: ManagedChild = startChild(process.execPath, ['src/main.ts'], {
       cwd: join(config.repoRoot, 'packages', 'model-service'),
       env: modelEnv,
       // The IPC channel closes when this process dies, even by SIGKILL: the service then stops itself.
-      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      stdio: ['inherit', options.childLog ? 'pipe' : 'inherit', 'inherit', 'ipc'],
     });
+    if (options.childLog) modelService.process.stdout?.pipe(options.childLog, { end: false });
     cleanups.push(({ groupSignalled }) => modelService.stop({ selfStopMs: groupSignalled ? 2000 : 0 }));
     const modelOrigin = `http://127.0.0.1:${modelPort}`;
     await waitForReady(`${modelOrigin}/readyz`, modelService, config.modelReadyTimeoutMs);
