@@ -30,7 +30,7 @@ async function startStack(env: Record<string, string>): Promise<Started> {
   });
   let modelServicePid: number | undefined;
   let url: string | undefined;
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   // Both lines are needed, in whichever order they arrive.
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no ready line and model service pid within 120 s')), 120_000);

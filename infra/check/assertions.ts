@@ -35,6 +35,11 @@ function ofType(graph: Graph, type: string): GraphResource[] {
   return graph.resources.filter((r) => r.type === type);
 }
 
+/** A string input as is; anything else (missing, an object) as an empty string. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
 function record(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
@@ -83,7 +88,7 @@ export function checkGraph(graph: Graph): string[] {
     const attributes = list(table.inputs.attributes as Array<{ name: string; type: string }>);
     if (table.inputs.hashKey !== 'id') fail(`reviews table partition key is "${String(table.inputs.hashKey)}", must be "id"`);
     if (!attributes.some((a) => a.name === 'id' && a.type === 'S')) fail('reviews table attribute "id" must be a string (S)');
-    if (table.inputs.rangeKey) fail(`reviews table must have no sort key (one item per predictionId), has "${String(table.inputs.rangeKey)}"`);
+    if (table.inputs.rangeKey) fail(`reviews table must have no sort key (one item per predictionId), has "${JSON.stringify(table.inputs.rangeKey)}"`);
     if (table.inputs.billingMode !== 'PAY_PER_REQUEST') fail('reviews table must bill on demand (PAY_PER_REQUEST)');
     const pitr = record(table.inputs.pointInTimeRecovery).enabled === true;
     if (production) {
@@ -141,7 +146,7 @@ export function checkGraph(graph: Graph): string[] {
   if (!metrics.includes('ALBRequestCountPerTarget')) fail('model service must scale on requests per target');
 
   const task = ofType(graph, 'aws:ecs/taskDefinition:TaskDefinition')[0];
-  const containers = task ? (JSON.parse(String(task.inputs.containerDefinitions ?? '[]')) as Array<{ environment?: Array<{ name: string; value: string }> }>) : [];
+  const containers = task ? (JSON.parse(typeof task.inputs.containerDefinitions === 'string' ? task.inputs.containerDefinitions : '[]') as Array<{ environment?: Array<{ name: string; value: string }> }>) : [];
   const env = Object.fromEntries((containers[0]?.environment ?? []).map((e) => [e.name, e.value]));
   if (!task) fail('no ECS task definition for the model service');
   else {
@@ -153,8 +158,8 @@ export function checkGraph(graph: Graph): string[] {
     if (serviceLb && env.PORT !== String(serviceLb.containerPort)) fail(`container PORT "${env.PORT}" differs from the load balancer's container port ${serviceLb.containerPort}`);
   }
   const image = ofType(graph, 'docker-build:index:Image')[0];
-  const context = String(record(image?.inputs.context).location ?? '');
-  const dockerfile = String(record(image?.inputs.dockerfile).location ?? '');
+  const context = text(record(image?.inputs.context).location);
+  const dockerfile = text(record(image?.inputs.dockerfile).location);
   if (!image) fail('the model service image is not built from a Dockerfile');
   else {
     if (!dockerfile.endsWith('/packages/model-service/Dockerfile')) fail(`model service image uses ${dockerfile}, must be packages/model-service/Dockerfile`);
@@ -181,7 +186,7 @@ export function checkGraph(graph: Graph): string[] {
       fail(`API route "${routeKey}" is missing`);
       continue;
     }
-    const integrationId = String(route.inputs.target ?? '').replace(/^integrations\//, '');
+    const integrationId = text(route.inputs.target).replace(/^integrations\//, '');
     const integration = integrations.find((i) => `${i.name}-id` === integrationId);
     const lambda = lambdas.find((l) => integration && String(integration.inputs.integrationUri).endsWith(`:function:${String(l.inputs.name)}`));
     if (!lambda) {

@@ -68,7 +68,7 @@ describe('model-service image, started as the Dockerfile would', { timeout: 600_
     });
   });
 
-  after(async () => {
+  after(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });

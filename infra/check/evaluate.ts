@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Graph } from './graph.ts';
+import { inheritedEnv } from './env.ts';
 
 const run = promisify(execFile);
 
@@ -140,7 +141,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Graph> {
         {
           cwd: root,
           // Never let an evaluation reach out: no AWS credentials, and a bound on time.
-          env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', PULUMI_CONFIG_PASSPHRASE: 'check' },
+          env: inheritedEnv({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', PULUMI_CONFIG_PASSPHRASE: 'check' }),
           timeout: 120_000,
           maxBuffer: 64 * 1024 * 1024,
         },
@@ -172,7 +173,7 @@ export async function ensureWebBuild(root = REPO_ROOT): Promise<'present' | 'bui
   if (fs.existsSync(path.join(root, WEB_OUT, 'index.html'))) return 'present';
   await run('npm', ['run', 'build', '-w', 'packages/web'], {
     cwd: root,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    env: inheritedEnv({ NEXT_TELEMETRY_DISABLED: '1' }),
     timeout: 600_000,
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -42,3 +42,11 @@ export function loadConfig(env: Record<string, string | undefined>): FunctionsCo
   }
   return result.data;
 }
+
+/**
+ * {@link loadConfig} over this process's environment (Lambda cold start).
+ * @throws {Error} as {@link loadConfig}.
+ */
+export function readConfig(): FunctionsConfig {
+  return loadConfig(process.env);
+}
