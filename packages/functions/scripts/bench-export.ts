@@ -44,7 +44,7 @@ function syntheticReview(i: number): StoredReview {
   };
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', new URL('./local-dynamo.ts', import.meta.url).pathname], {
+const child = spawn(process.execPath, [new URL('./local-dynamo.ts', import.meta.url).pathname], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
