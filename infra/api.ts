@@ -47,7 +47,7 @@ export function createApi(storage: Storage, secrets: Secrets) {
   });
 
   const common = {
-    runtime: 'nodejs22.x',
+    runtime: 'nodejs24.x',
     architecture: 'arm64',
     memory: '512 MB',
     environment: { REVIEWS_TABLE: table.name },

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,16 +23,16 @@ interface Started {
  * the e2e tests' business), and waits for its ready line.
  */
 async function startStack(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['scripts/start.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', WEB_BUILD: 'never', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', WEB_BUILD: 'never', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
     // Its own process group, so a test can send Ctrl-C's SIGINT to the group as a terminal does.
     detached: true,
   });
   let modelServicePid: number | undefined;
   let url: string | undefined;
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const output: string[] = [];
   lines.on('line', (line) => output.push(line));
   // Both lines are needed, in whichever order they arrive.
@@ -89,6 +90,33 @@ async function stop(started: Started, signal: NodeJS.Signals, group = false): Pr
   return code;
 }
 
+/** Runs `scripts/start.ts` to its exit (a start-up check failing); returns its exit code and stdout. */
+async function startToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['scripts/start.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: '0', WEB_BUILD: 'never', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, ms: Date.now() - started };
+}
+
+/** The fatal log line of a failed start: exactly one, and nothing else started before it. */
+function fatalLine(stdout: string): { code: string; msg: string } {
+  const entries = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { level: number; code: string; msg: string });
+  assert.equal(entries.length, 1, `one line, nothing started before it:\n${stdout}`);
+  assert.equal(entries[0]!.level, 60);
+  return entries[0]!;
+}
+
 /** A prediction from the model service through the gateway, as the review body the UI sends. */
 async function predictedReview(url: string, text: string) {
   const res = await fetch(`${url}/model/predict`, {
@@ -100,6 +128,44 @@ async function predictedReview(url: string, text: string) {
   const p = (await res.json()) as { predictionId: string; label: string; modelVersion: string; probabilities: Record<string, number>; predictionToken: string };
   return { predictionId: p.predictionId, text, predictedLabel: p.label, label: p.label, modelVersion: p.modelVersion, probabilities: p.probabilities, predictionToken: p.predictionToken };
 }
+
+describe('npm start: start-up checks before anything starts', { timeout: 120_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'stack-preflight-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('a port in use: exit 1 with one sentence naming the port and the fix', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const result = await startToExit({ PORT: String(port), DYNAMO_IN_MEMORY: '1' });
+      assert.equal(result.code, 1);
+      const line = fatalLine(result.stdout);
+      assert.equal(line.code, 'port_in_use');
+      assert.match(line.msg, new RegExp(`^Port ${port} on 127\\.0\\.0\\.1 is already in use.*PORT=3000 npm start\\.$`));
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('a data folder held by another npm start: exit 1 naming its process and the fix', async () => {
+    mkdirSync(join(dataDir, 'held'), { recursive: true });
+    writeFileSync(join(dataDir, 'held', 'dynamodb.lock'), String(process.pid));
+    const result = await startToExit({ DATA_DIR: join(dataDir, 'held') });
+    assert.equal(result.code, 1);
+    const line = fatalLine(result.stdout);
+    assert.equal(line.code, 'data_folder_locked');
+    assert.match(line.msg, new RegExp(`in use by another npm start \\(process ${process.pid}\\); stop that one first`));
+  });
+
+  it('a model folder without the model: exit 1 naming the missing files and the fix', async () => {
+    const result = await startToExit({ MODEL_DIR: dataDir, DYNAMO_IN_MEMORY: '1' });
+    assert.equal(result.code, 1);
+    const line = fatalLine(result.stdout);
+    assert.equal(line.code, 'model_missing');
+    assert.match(line.msg, /lacks model\.onnx, model\.json, tokenizer\.json; set MODEL_DIR to a model version folder/);
+  });
+});
 
 describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'stack-data-'));

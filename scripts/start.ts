@@ -3,23 +3,20 @@
  * `stack/config.ts` for the environment and `stack/stack.ts` for what starts. Ctrl-C or SIGTERM stops
  * every part; a second Ctrl-C exits at once (children are still killed on exit).
  */
-import { pino } from 'pino';
-import { loadStackConfig } from './stack/config.ts';
+import { readStackConfig } from './stack/config.ts';
+import { createStackLogging, resolveLogFormat } from './stack/logger.ts';
+import { preflight, PreflightError, type Preflight } from './stack/preflight.ts';
 import { startStack, type Stack } from './stack/stack.ts';
 
 const config = (() => {
   try {
-    return loadStackConfig(process.env);
+    return readStackConfig();
   } catch (err) {
     console.error(err instanceof Error ? err.message : err);
     process.exit(2);
   }
 })();
-// Synchronous writes keep the JSON lines and the plain "ready" line below in the order they happen.
-const logger = pino({ name: 'stack', level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
-// The AWS SDK (pinned for Node 20, see the web-stack notes) warns at its first client that later
-// releases need Node 22; it says nothing about this install, so the local stack keeps its log clean.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { logger, childLog } = createStackLogging(config.logLevel, resolveLogFormat(config.logFormat, process.stdout.isTTY === true));
 
 let stack: Stack | undefined;
 let stoppingSince: number | undefined;
@@ -48,8 +45,18 @@ process.on('SIGTERM', () => void stop('SIGTERM', 0, true));
 // A closed terminal: stop as for Ctrl-C (the default would exit at once and leave the children).
 process.on('SIGHUP', () => void stop('SIGHUP', 0, true));
 
+// Problems a person can fix (port taken, data folder held, no model) stop here, before anything starts.
+let checked: Preflight;
 try {
-  stack = await startStack(config, logger);
+  checked = await preflight(config);
+} catch (err) {
+  if (!(err instanceof PreflightError)) throw err;
+  logger.fatal({ code: err.code }, err.message);
+  process.exit(1);
+}
+
+try {
+  stack = await startStack(config, logger, { preflight: checked, childLog });
 } catch (err) {
   logger.fatal({ err }, 'the stack did not start');
   process.exit(1);

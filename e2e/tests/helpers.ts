@@ -51,7 +51,7 @@ export function parseExport(bytes: Buffer): CsvRow[] {
   expect([...bytes.subarray(0, 3)], 'UTF-8 byte-order mark').toEqual([0xef, 0xbb, 0xbf]);
   const text = bytes.subarray(3).toString('utf8');
   expect(text.split('\r\n', 1)[0], 'header line').toBe(EXPORT_COLUMNS.join(','));
-  return parse(text, { columns: true, skip_empty_lines: true }) as CsvRow[];
+  return parse<CsvRow>(text, { columns: true, skip_empty_lines: true });
 }
 
 /** The operator token of the stack under test (playwright.config.ts passes it to `npm start`). */

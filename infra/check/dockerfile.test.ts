@@ -27,8 +27,13 @@ describe('model-service Dockerfile', () => {
   });
 
   it('flags a musl (Alpine) base image', () => {
-    const messages = lintVariant('ARG NODE_IMAGE=node:22-bookworm-slim', 'ARG NODE_IMAGE=node:22-alpine');
+    const messages = lintVariant('ARG NODE_IMAGE=node:24-bookworm-slim', 'ARG NODE_IMAGE=node:24-alpine');
     assert.ok(messages.some((m) => m.includes('not glibc-based')), messages.join('\n'));
+  });
+
+  it('flags a base image of another Node major than 24', () => {
+    const messages = lintVariant('ARG NODE_IMAGE=node:24-bookworm-slim', 'ARG NODE_IMAGE=node:22-bookworm-slim');
+    assert.ok(messages.some((m) => m.includes('is not Node 24')), messages.join('\n'));
   });
 
   it('flags a final stage that runs as root', () => {
@@ -53,7 +58,7 @@ describe('model-service Dockerfile', () => {
   });
 
   it('flags a single-stage build and a shell-form CMD', () => {
-    const single = 'FROM node:22-bookworm-slim\nENV NODE_ENV=production HOST=0.0.0.0 PORT=8080\nUSER node\nEXPOSE 8080\nCMD node main.mjs\n';
+    const single = 'FROM node:24-bookworm-slim\nENV NODE_ENV=production HOST=0.0.0.0 PORT=8080\nUSER node\nEXPOSE 8080\nCMD node main.mjs\n';
     const messages = lintDockerfile(single).map((p) => p.message);
     assert.ok(messages.some((m) => m.includes('not multi-stage')), messages.join('\n'));
     assert.ok(messages.some((m) => m.includes('exec-form CMD')), messages.join('\n'));

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DockerfileParser, type Dockerfile, type Instruction } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
+import { inheritedEnv } from './env.ts';
 
 const exec = promisify(execFile);
 
@@ -86,10 +87,13 @@ function envPairs(instruction: Instruction): Array<[string, string]> {
   return (env.getProperties?.() ?? []).map((p) => [p.getName(), p.getValue() ?? '']);
 }
 
+/** Node major version of the image's base (package.json engines; the tests run on it). */
+export const NODE_MAJOR = 24;
+
 /**
  * Lints the Dockerfile: dockerfile-utils diagnostics (errors and warnings), then this project's
  * requirements for the model-service image:
- * multi-stage; glibc base (no Alpine/musl); final stage runs as a non-root `USER`, has a
+ * multi-stage; glibc Node 24 base (no Alpine/musl); final stage runs as a non-root `USER`, has a
  * `HEALTHCHECK` (exec form, probing `/readyz` with node, since the image has no curl), an exec-form
  * `CMD`, `EXPOSE`s its `PORT`, copies `models` (the model baked in) and node_modules from a stage
  * that installed with `--omit=dev`; onnxruntime-node's install script is skipped.
@@ -101,7 +105,7 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   for (const diagnostic of validate(content)) {
     // 1 = error, 2 = warning (LSP DiagnosticSeverity).
     if (diagnostic.severity === 1 || diagnostic.severity === 2) {
-      problems.push({ line: diagnostic.range.start.line + 1, message: `dockerfile-utils: ${diagnostic.message}` });
+      problems.push({ line: diagnostic.range.start.line + 1, message: `dockerfile-utils: ${typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value}` });
     }
   }
 
@@ -110,6 +114,10 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   for (const stage of stages) {
     if (/alpine|musl/i.test(stage.image) || stage.image === '') {
       problems.push({ line: null, message: `stage ${stage.name}: base image "${stage.image}" is not glibc-based (onnxruntime-node does not load on musl)` });
+    }
+    const nodeMajor = /(?:^|\/)node:(\d+)/.exec(stage.image)?.[1];
+    if (nodeMajor !== undefined && nodeMajor !== String(NODE_MAJOR)) {
+      problems.push({ line: null, message: `stage ${stage.name}: base image "${stage.image}" is not Node ${NODE_MAJOR} (the version the tests run on)` });
     }
   }
   const final = stages.at(-1);
@@ -135,7 +143,7 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   const env = new Map(finalOf('ENV').flatMap(envPairs));
   const exposed = finalOf('EXPOSE').flatMap((i) => i.getArguments().map((a) => a.getValue().split('/')[0]));
   if (!env.get('PORT')) problems.push({ line: null, message: 'final stage must set ENV PORT' });
-  else if (!exposed.includes(env.get('PORT')!)) problems.push({ line: null, message: `final stage must EXPOSE its PORT ${env.get('PORT')}` });
+  else if (!exposed.includes(env.get('PORT'))) problems.push({ line: null, message: `final stage must EXPOSE its PORT ${env.get('PORT')}` });
   if (env.get('HOST') !== '0.0.0.0') problems.push({ line: null, message: 'final stage must set ENV HOST=0.0.0.0 (the service binds 127.0.0.1 by default)' });
   if (env.get('NODE_ENV') !== 'production') problems.push({ line: null, message: 'final stage must set ENV NODE_ENV=production' });
 
@@ -287,7 +295,7 @@ export async function replayDockerfile(options: {
         case 'RUN': {
           log(`RUN ${content}`);
           try {
-            await exec('sh', ['-c', content], { cwd: map('.'), env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
+            await exec('sh', ['-c', content], { cwd: map('.'), env: inheritedEnv(env), maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
           } catch (error) {
             const failure = error as { stderr?: string; message: string };
             throw new Error(`stage ${stage.name}, line ${lineOf(instruction)}: RUN failed: ${failure.stderr || failure.message}`);

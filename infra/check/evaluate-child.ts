@@ -8,7 +8,7 @@
  * 127.0.0.1. `Runtime.Build` really bundles each Lambda handler with esbuild, so a handler path
  * that names a missing file or export is reported.
  *
- * Usage: node --import tsx evaluate-child.ts --platform <bundle.mjs> --config <bundle.mjs>
+ * Usage: node evaluate-child.ts --platform <bundle.mjs> --config <bundle.mjs>
  *          --stage <stage> --root <repo root> --work <scratch dir> --out <graph.json>
  */
 import fs from 'node:fs';
@@ -17,6 +17,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MOCK_ACCOUNT, MOCK_REGION, mockApiHost, mockLoadBalancerHost, type FunctionBuild, type Graph, type GraphResource } from './graph.ts';
+import { setEnv } from './env.ts';
 
 const ACCOUNT = MOCK_ACCOUNT;
 const REGION = MOCK_REGION;
@@ -107,19 +108,23 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       state.bucketDomainName = `${bucket}.s3.amazonaws.com`;
       break;
     }
-    case 'aws:dynamodb/table:Table':
-      state.arn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physical}`;
-      state.streamArn = `${state.arn}/stream/mock`;
+    case 'aws:dynamodb/table:Table': {
+      const arn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physical}`;
+      state.arn = arn;
+      state.streamArn = `${arn}/stream/mock`;
       break;
+    }
     case 'aws:cloudfront/distribution:Distribution':
       state.domainName = `d${name.length}mock.cloudfront.net`;
       state.hostedZoneId = 'Z2FDTNDATAQYW2';
       break;
-    case 'aws:lambda/function:Function':
-      state.arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical}`;
-      state.invokeArn = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
-      state.qualifiedArn = `${state.arn}:$LATEST`;
+    case 'aws:lambda/function:Function': {
+      const arn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physical}`;
+      state.arn = arn;
+      state.invokeArn = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${arn}/invocations`;
+      state.qualifiedArn = `${arn}:$LATEST`;
       break;
+    }
     case 'aws:ec2/vpc:Vpc':
       state.cidrBlock = inputs.cidrBlock ?? '10.0.0.0/16';
       state.defaultSecurityGroupId = 'sg-default';
@@ -203,7 +208,7 @@ async function buildFunction(input: Record<string, unknown>, esbuild: typeof imp
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node22',
+      target: 'node24',
       outdir: out,
       outExtension: { '.js': '.mjs' },
       metafile: true,
@@ -226,7 +231,7 @@ async function startRpcStub(esbuild: typeof import('esbuild')) {
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
-    req.on('end', async () => {
+    const answer = async () => {
       const { method, params } = JSON.parse(body) as { method: string; params: [Record<string, unknown>] };
       let result: unknown;
       let error: string | undefined;
@@ -253,7 +258,9 @@ async function startRpcStub(esbuild: typeof import('esbuild')) {
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ result, error }));
-    });
+    };
+    // answer() catches the build's errors itself; a malformed request body ends the evaluation loudly.
+    req.on('end', () => void answer());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -300,9 +307,9 @@ async function main() {
   const platform = (await import(pathToFileURL(argv.platform!).href)) as PlatformBundle;
   const { pulumi } = platform;
   const rpc = await startRpcStub(platform.esbuild);
-  process.env.SST_SERVER = rpc.url;
+  setEnv('SST_SERVER', rpc.url);
   // `sst secret set` values, as the CLI passes them to a deploy; placeholders under mocks (issue 7).
-  for (const name of ['OperatorToken', 'PredictionSecret']) process.env[`SST_SECRET_${name}`] ??= `mock-${name}-value-for-the-offline-check-only`;
+  for (const name of ['OperatorToken', 'PredictionSecret']) setEnv(`SST_SECRET_${name}`, `mock-${name}-value-for-the-offline-check-only`);
 
   // The globals SST's CLI defines before it loads sst.config.ts (see .sst/platform/src/global.d.ts).
   const g = globalThis as Record<string, unknown>;
@@ -348,7 +355,7 @@ async function main() {
 
   // The mock API does not pass resource options; read `retainOnDelete` and `protect` off the
   // registration request before the mock monitor handles it.
-  const monitor = pulumi.runtime.getMonitor() as unknown as {
+  const monitor = pulumi.runtime.getMonitor() as {
     registerResource(req: RegisterRequest, callback: unknown): unknown;
   };
   const original = monitor.registerResource.bind(monitor);

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Graph } from './graph.ts';
+import { inheritedEnv } from './env.ts';
 
 const run = promisify(execFile);
 
@@ -80,7 +81,7 @@ async function bundlePlatform(root: string): Promise<string> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     outfile: tmpfile,
     packages: 'external',
     logLevel: 'error',
@@ -108,7 +109,7 @@ async function bundleConfig(root: string, configFile: string, outDir: string): P
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     outfile,
     packages: 'external',
     logLevel: 'error',
@@ -136,11 +137,11 @@ export async function evaluate(options: EvaluateOptions): Promise<Graph> {
     try {
       await run(
         process.execPath,
-        ['--import', 'tsx', child, '--platform', platform, '--config', config, '--stage', options.stage, '--root', root, '--work', scratch, '--out', out],
+        [child, '--platform', platform, '--config', config, '--stage', options.stage, '--root', root, '--work', scratch, '--out', out],
         {
           cwd: root,
           // Never let an evaluation reach out: no AWS credentials, and a bound on time.
-          env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', PULUMI_CONFIG_PASSPHRASE: 'check' },
+          env: inheritedEnv({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', PULUMI_CONFIG_PASSPHRASE: 'check' }),
           timeout: 120_000,
           maxBuffer: 64 * 1024 * 1024,
         },
@@ -172,7 +173,7 @@ export async function ensureWebBuild(root = REPO_ROOT): Promise<'present' | 'bui
   if (fs.existsSync(path.join(root, WEB_OUT, 'index.html'))) return 'present';
   await run('npm', ['run', 'build', '-w', 'packages/web'], {
     cwd: root,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    env: inheritedEnv({ NEXT_TELEMETRY_DISABLED: '1' }),
     timeout: 600_000,
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import { checkGraph } from './assertions.ts';
 import { ensureWebBuild, evaluateCached, REPO_ROOT, SST_VERSION, WEB_OUT } from './evaluate.ts';
+import { inheritedEnv } from './env.ts';
 
 const exec = promisify(execFile);
 
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
     await step(`sst install (SST ${SST_VERSION}, offline flags)`, () =>
       exec(path.join(REPO_ROOT, 'node_modules', '.bin', 'sst'), ['install'], {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...SST_OFFLINE_ENV, SST_STAGE: 'ci' },
+        env: inheritedEnv({ ...SST_OFFLINE_ENV, SST_STAGE: 'ci' }),
         timeout: 600_000,
         maxBuffer: 64 * 1024 * 1024,
       }),

@@ -27,6 +27,8 @@ const flag = z
  *   `<DATA_DIR>/operator-token` and `<DATA_DIR>/prediction-secret`, mode 0600.
  * - `RATE_LIMIT_PER_MINUTE`: overrides both per-address limits of the gateway (predictions and
  *   reviews, 30 a minute each by default; see `rate-limit.ts`).
+ * - `LOG_FORMAT` (`auto` | `pretty` | `json`, default `auto`): `auto` prints readable lines when stdout
+ *   is a terminal and JSON lines otherwise (pipes, CI, files).
  */
 export const StackEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -45,6 +47,7 @@ export const StackEnvSchema = z.object({
   OPERATOR_TOKEN: SecretSchema.optional(),
   PREDICTION_SECRET: SecretSchema.optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
 });
 
 export interface StackConfig {
@@ -59,6 +62,7 @@ export interface StackConfig {
   ortThreads: number | undefined;
   modelReadyTimeoutMs: number;
   logLevel: z.infer<typeof StackEnvSchema>['LOG_LEVEL'];
+  logFormat: z.infer<typeof StackEnvSchema>['LOG_FORMAT'];
   repoRoot: string;
   /** Absolute `DATA_DIR`: where the secrets' files are kept. */
   dataDir: string;
@@ -67,6 +71,22 @@ export interface StackConfig {
   predictionSecret: string | undefined;
   /** `RATE_LIMIT_PER_MINUTE`, or `undefined` for the defaults. */
   rateLimitPerMinute: number | undefined;
+}
+
+/**
+ * The environment this process was started with, for child processes that inherit it (plus their own
+ * variables). The one place outside {@link readStackConfig} that reads `process.env`.
+ */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}
+
+/**
+ * {@link loadStackConfig} over this process's environment (`npm start`).
+ * @throws {Error} as {@link loadStackConfig}.
+ */
+export function readStackConfig(): StackConfig {
+  return loadStackConfig(process.env);
 }
 
 /**
@@ -91,6 +111,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): S
     ortThreads: e.ORT_THREADS,
     modelReadyTimeoutMs: e.MODEL_READY_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     repoRoot,
     dataDir,
     operatorToken: e.OPERATOR_TOKEN,

@@ -1,15 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createDocumentClient } from '../../packages/functions/src/clients.ts';
 import { startApiServer } from '../../packages/functions/src/local/api-server.ts';
 import { ensureReviewsTable, startLocalDynamo } from '../../packages/functions/src/local/dynamo.ts';
 import { runToEnd, startChild, waitForReady, type ManagedChild } from './child.ts';
-import type { StackConfig } from './config.ts';
+import { inheritedEnv, type StackConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
 import { webBuildNeeded } from './web-build.ts';
 import { freePort } from './free-port.ts';
-import { claimDataLock } from './data-lock.ts';
+import type { Preflight } from './preflight.ts';
 import { createRateLimit } from './rate-limit.ts';
 import { resolveStackSecrets } from './secrets.ts';
 
@@ -30,14 +30,22 @@ export interface Stack {
   operatorTokenFile: string | undefined;
 }
 
+/** What {@link startStack} needs besides the config and the logger. */
+export interface StartOptions {
+  /** The result of `preflight(config)`: the model folder, and the data-folder lock to release at the end. */
+  preflight: Preflight;
+  /** When set, the model service's stdout (JSON log lines) is piped here instead of shared. */
+  childLog?: Writable | undefined;
+}
+
 /**
- * Brings up the local stack (DESIGN.md "Local stack"): builds the static export when needed, starts
+ * Brings up the local stack (DESIGN.md "Local stack"), after `preflight` passed: builds the static export when needed, starts
  * the embedded DynamoDB (LevelDB under `config.dynamoPath`, or in memory) and creates the table,
  * the functions' local adapter, the model service as a child process (waits for its `/readyz`),
  * and the gateway on `config.host:config.port`. Whatever started is stopped again when a later step fails.
  * @throws {Error} when the web build fails, the model service is not ready in time, or the port is taken.
  */
-export async function startStack(config: StackConfig, logger: Logger): Promise<Stack> {
+export async function startStack(config: StackConfig, logger: Logger, options: StartOptions): Promise<Stack> {
   const cleanups: Array<(options: { groupSignalled?: boolean }) => Promise<void>> = [];
   const closeAll = async (options: { groupSignalled?: boolean } = {}) => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -48,6 +56,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       }
     }
   };
+  cleanups.push(() => Promise.resolve(options.preflight.releaseDataLock()));
   try {
     const webDir = join(config.repoRoot, 'packages', 'web');
     const outDir = join(webDir, 'out');
@@ -58,17 +67,12 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       logger.info('building the web app (packages/web/out)');
       await runToEnd('npm', ['run', 'build', '-w', 'packages/web'], {
         cwd: config.repoRoot,
-        env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+        env: { ...inheritedEnv(), NEXT_TELEMETRY_DISABLED: '1' },
         // The build's own output goes to stderr so stdout keeps only the stack's logs.
         stdio: ['ignore', 2, 2],
       });
     }
 
-    if (config.dynamoPath) {
-      mkdirSync(config.dynamoPath, { recursive: true });
-      const releaseDataLock = claimDataLock(`${config.dynamoPath}.lock`);
-      cleanups.push(async () => releaseDataLock());
-    }
     // Issue 7: the operator token and the prediction secret, from the environment or <DATA_DIR>.
     const secrets = resolveStackSecrets({ dataDir: config.dataDir, operatorToken: config.operatorToken, predictionSecret: config.predictionSecret });
     logger.info({ operatorTokenFile: secrets.operatorTokenFile ?? 'OPERATOR_TOKEN (environment)' }, 'operator token');
@@ -96,17 +100,24 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     logger.info({ url: api.url }, 'API adapter ready');
 
     const modelPort = await freePort();
-    const modelEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(modelPort), HOST: '127.0.0.1', LOG_LEVEL: config.logLevel };
-    modelEnv.PREDICTION_SECRET = secrets.predictionSecret;
+    const modelEnv: NodeJS.ProcessEnv = {
+      ...inheritedEnv(),
+      PORT: String(modelPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: config.logLevel,
+      MODEL_DIR: options.preflight.modelDir,
+      PREDICTION_SECRET: secrets.predictionSecret,
+    };
     delete modelEnv.OPERATOR_TOKEN; // the model service never needs it
-    if (config.modelDir) modelEnv.MODEL_DIR = config.modelDir;
     if (config.ortThreads) modelEnv.ORT_THREADS = String(config.ortThreads);
-    const modelService: ManagedChild = startChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // The service's production start (`npm start -w packages/model-service`): Node strips the types.
+    const modelService: ManagedChild = startChild(process.execPath, ['src/main.ts'], {
       cwd: join(config.repoRoot, 'packages', 'model-service'),
       env: modelEnv,
       // The IPC channel closes when this process dies, even by SIGKILL: the service then stops itself.
-      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      stdio: ['inherit', options.childLog ? 'pipe' : 'inherit', 'inherit', 'ipc'],
     });
+    if (options.childLog) modelService.process.stdout?.pipe(options.childLog, { end: false });
     cleanups.push(({ groupSignalled }) => modelService.stop({ selfStopMs: groupSignalled ? 2000 : 0 }));
     const modelOrigin = `http://127.0.0.1:${modelPort}`;
     await waitForReady(`${modelOrigin}/readyz`, modelService, config.modelReadyTimeoutMs);

@@ -45,10 +45,10 @@ function syntheticReview(i: number): StoredReview {
   };
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', new URL('./local-dynamo.ts', import.meta.url).pathname], {
+const child = spawn(process.execPath, [new URL('./local-dynamo.ts', import.meta.url).pathname], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
 const { endpoint } = JSON.parse(line) as { endpoint: string };
 const client = createDocumentClient({ endpoint });
 await ensureReviewsTable(client, TABLE);
@@ -102,7 +102,7 @@ async function exportOnce(liveHeap = false): Promise<{ rows: number; bytes: numb
   if (response.status !== 200 || !response.body) throw new Error(`getcsv answered ${response.status}`);
   let bytes = 0;
   let lineBreaks = 0;
-  for await (const chunk of response.body) {
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     bytes += chunk.length;
     // Synthetic texts hold no CR or LF, so every CR LF pair ends a record.
     for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lineBreaks++;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { linkedSecrets } from './auth/linked-secrets.ts';
 import { DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS, SecretSchema } from '@sentiment/core/trust';
 
 /**
@@ -53,4 +54,13 @@ export function loadConfig(env: Record<string, string | undefined>): FunctionsCo
     throw new Error(`invalid functions configuration: ${problems}`);
   }
   return result.data;
+}
+
+/**
+ * {@link loadConfig} over this process's environment (Lambda cold start).
+ * @throws {Error} as {@link loadConfig}.
+ */
+export function readConfig(): FunctionsConfig {
+  // SST ships linked secrets inside the bundle; the environment still wins where it sets them.
+  return loadConfig({ ...linkedSecrets(), ...process.env });
 }

@@ -169,5 +169,5 @@ test('TextSchema returns the normalised text and reports the rule as a zod issue
   assert.equal(TextSchema.parse('  hi  there '), 'hi there');
   const result = TextSchema.safeParse('   ');
   assert.equal(result.success, false);
-  assert.match(result.error!.issues[0]!.message, /empty/);
+  assert.match(result.error.issues[0]!.message, /empty/);
 });

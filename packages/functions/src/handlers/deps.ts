@@ -1,8 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { pino, type Logger } from 'pino';
 import { createDocumentClient } from '../clients.ts';
-import { linkedSecrets } from '../auth/linked-secrets.ts';
-import { loadConfig } from '../config.ts';
+import { readConfig } from '../config.ts';
 import type { S3ExportTarget } from '../export/s3.ts';
 import { createReviewStore, type ReviewStore } from '../review/store.ts';
 import { errorResponse, type LambdaHandler } from '../lambda/edge.ts';
@@ -24,11 +23,10 @@ export interface HandlerDeps {
 
 let coldStart: HandlerDeps | undefined;
 
-/** Dependencies built once per Lambda container from `process.env` (the only place that reads it). */
+/** Dependencies built once per Lambda container from the environment (read by `readConfig`). */
 export function coldStartDeps(): HandlerDeps {
   if (!coldStart) {
-    // SST ships linked secrets inside the bundle; the environment still wins where it sets them.
-    const config = loadConfig({ ...linkedSecrets(), ...process.env });
+    const config = readConfig();
     const logger = pino({ level: config.logLevel });
     coldStart = {
       logger,

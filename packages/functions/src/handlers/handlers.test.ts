@@ -195,7 +195,7 @@ describe('approve and revise handlers on a real dynalite', () => {
     assert.equal(result.headers?.['content-disposition'], 'attachment; filename="sentiment.csv"');
     assert.equal(result.headers?.['cache-control'], 'no-store');
     assert.ok(result.body?.startsWith('\uFEFFid,text,'));
-    const records = parse(result.body ?? '', { bom: true, columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(result.body ?? '', { bom: true, columns: true });
     assert.equal(records.length, await itemCount());
     const row = records.find((r) => r.id === body.predictionId);
     assert.ok(row);

@@ -45,7 +45,7 @@ describe('review store on a real dynalite', () => {
     assert.equal(review.createdAt, review.updatedAt);
     const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
     assert.deepEqual(Item, review);
-    assert.deepEqual(Object.keys(Item!).sort(), ['action', 'createdAt', 'id', 'label', 'modelVersion', 'predictedLabel', 'probabilities', 'text', 'updatedAt']);
+    assert.deepEqual(Object.keys(Item).sort(), ['action', 'createdAt', 'id', 'label', 'modelVersion', 'predictedLabel', 'probabilities', 'text', 'updatedAt']);
   });
 
   test('the same request twice stores one item and answers the same review both times, updatedAt unchanged', async () => {
