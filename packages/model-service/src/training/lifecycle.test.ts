@@ -88,7 +88,6 @@ describe('model lifecycle: train a candidate, gate, promote, roll back (syntheti
       list.versions.map((v) => [v.version, v.where, v.status]).sort(),
       [
         ['good', 'candidates', []],
-        ['noise', 'candidates', []],
         ['noise', 'models', ['CURRENT']],
       ].sort(),
     );
@@ -151,6 +150,22 @@ describe('model lifecycle: train a candidate, gate, promote, roll back (syntheti
         ['rollback', 'noise'],
       ],
     );
+  });
+
+  it('holds the newest reviews of an app export out of training, and the gate tests on exactly those', async () => {
+    const { texts, labels } = syntheticData(210, 23);
+    const header = 'id,text,label,predicted_label,action,model_version,created_at';
+    // Rows written oldest last, so "newest" is not simply the file's tail.
+    const rows = texts.map((t, i) => `r${i},"${t}",${labels[i]},joy,confirmed,x,${new Date(Date.UTC(2026, 0, 1) + (210 - i) * 60_000).toISOString()}`);
+    await writeFile(path.join(dir, 'export.csv'), `${header}\r\n${rows.join('\r\n')}\r\n`);
+    const trained = await cli('train-cli.ts', ['--data', 'export.csv', '--holdout-newest', '30', '--version', 'held', '--folds', '3', '--no-glove', '--out', 'candidates'], dir);
+    assert.equal(trained.code, 0, trained.stderr);
+    assert.match(trained.stderr, /read 180 rows from 1 file\(s\), holding out the 30 newest \(created_at ≥ 2026-01-01T03:01:00\.000Z\)/);
+    const oof = JSON.parse(await readFile(path.join(dir, 'candidates', 'held', 'oof.json'), 'utf8')) as { rows: unknown[] };
+    assert.equal(oof.rows.length, 180);
+    // Current is "noise", trained on other texts: only the 30 held-out rows were seen by neither.
+    const gate = await cli('promote-cli.ts', ['held', '--models', 'models', '--candidates', 'candidates', '--reviews', 'export.csv'], dir);
+    assert.match(gate.stdout, /reviews in export\.csv neither version was trained on \(30 of 210 rows\)/);
   });
 
   it('refuses a bad command line and an unknown version', async () => {

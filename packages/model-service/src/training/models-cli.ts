@@ -80,7 +80,10 @@ async function main(): Promise<number> {
   const current = await readCurrent(modelsDir);
   const shadowFile = path.join(modelsDir, SHADOW_FILE);
   const shadow = existsSync(shadowFile) ? (await readFile(shadowFile, 'utf8')).trim() || undefined : undefined;
-  const versions = (await listVersions(modelsDir, candidatesDir)).map((v) => summarise(v, current, shadow));
+  const all = await listVersions(modelsDir, candidatesDir);
+  // A promoted candidate is listed once, as the copy in models/.
+  const promoted = new Set(all.filter((v) => v.where === 'models').map((v) => v.version));
+  const versions = all.filter((v) => v.where === 'models' || !promoted.has(v.version)).map((v) => summarise(v, current, shadow));
   const history = await readHistory(modelsDir);
   if (values.json) {
     console.log(JSON.stringify({ current: current ?? null, shadow: shadow ?? null, versions, history }, null, 2));

