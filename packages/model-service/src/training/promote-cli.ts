@@ -93,7 +93,8 @@ async function main(): Promise<number> {
   }
   const modelsDir = values.models ? resolveFromCaller(values.models, callerCwd) : PACKAGE_MODELS_DIR;
   const candidatesDir = values.candidates ? resolveFromCaller(values.candidates, callerCwd) : PACKAGE_CANDIDATES_DIR;
-  const candidateDir = [path.join(candidatesDir, version), path.join(modelsDir, version)].find((dir) => existsSync(path.join(dir, MODEL_FILES.onnx)));
+  // A version already in models/ is promoted from there (promoteVersion never overwrites it), so that copy is the one evaluated.
+  const candidateDir = [path.join(modelsDir, version), path.join(candidatesDir, version)].find((dir) => existsSync(path.join(dir, MODEL_FILES.onnx)));
   if (!candidateDir) {
     console.error(`promote: no version ${version} in ${candidatesDir} or ${modelsDir} (list them with npm run models)`);
     return EXIT_DATA;

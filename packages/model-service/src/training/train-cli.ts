@@ -18,6 +18,7 @@ import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import {
   EXIT_DATA,
   EXIT_USAGE,
+  PACKAGE_MODELS_DIR,
   UsageError,
   endProgress,
   progress,
@@ -126,9 +127,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const target = path.join(args.out, args.version);
-  if (existsSync(target)) {
-    console.error(`train: ${target} already exists; choose another --version`);
-    return EXIT_USAGE;
+  // A name already promoted would make promote serve the old folder instead of this candidate.
+  for (const taken of [target, path.join(PACKAGE_MODELS_DIR, args.version)]) {
+    if (existsSync(taken)) {
+      console.error(`train: ${taken} already exists; choose another --version`);
+      return EXIT_USAGE;
+    }
   }
 
   let files: LabelledData[];
