@@ -14,7 +14,8 @@ const USAGE = `Usage: npm run models [-- --json] [--models <dir>] [--candidates 
 
 Lists every model version: where it is (models/ = promoted and committed, candidates/ = trained,
 not promoted), created-at, training data (file, sha256, rows), cross-validated accuracy and
-macro-F1, calibration temperature and ECE before/after, and which is current or shadowed.`;
+macro-F1, calibration temperature and ECE before/after, and which is current or shadowed
+(models/SHADOW); then the history of promotions and rollbacks with the gate's evaluation.`;
 
 interface Summary {
   version: string;
@@ -99,7 +100,11 @@ async function main(): Promise<number> {
   }
   if (versions.length === 0) console.log(`no versions in ${modelsDir} or ${candidatesDir}`);
   console.log(`\nhistory (${path.join(modelsDir, 'HISTORY.json')}):`);
-  for (const e of history) console.log(`  ${e.at}  ${e.action.padEnd(8)} ${e.from ? `${e.from} → ` : ''}${e.version}${e.forced ? '  (forced)' : ''}`);
+  for (const e of history) {
+    console.log(`  ${e.at}  ${e.action.padEnd(8)} ${e.from ? `${e.from} → ` : ''}${e.version}${e.forced ? '  (forced)' : ''}`);
+    // The gate's evaluation of the promoted version against the one it replaced.
+    for (const line of e.gate ?? []) console.log(`      gate: ${line}`);
+  }
   return 0;
 }
 
