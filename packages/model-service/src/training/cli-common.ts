@@ -26,10 +26,24 @@ export function resolveFromCaller(file: string, callerCwd: string): string {
   return path.resolve(callerCwd, file);
 }
 
-/** Progress printer: rewrites one stderr line on a terminal, prints nothing otherwise. */
-export function progress(isTty: boolean): (message: string) => void {
-  if (!isTty) return () => {};
-  return (message) => process.stderr.write(`\r\x1b[2K${message}`);
+/**
+ * Progress printer on stderr. On a terminal it rewrites one line with every message. Otherwise
+ * (CI, a pipe, a log file) it prints whole lines: every message marked `milestone`, and other
+ * messages at most once per `intervalMs` (default 5 s), so a long fit shows it is alive.
+ */
+export function progress(
+  isTty: boolean,
+  write: (text: string) => void = (text) => process.stderr.write(text),
+  intervalMs = 5000,
+): (message: string, milestone?: boolean) => void {
+  if (isTty) return (message) => write(`\r\x1b[2K${message}`);
+  let last = -Infinity;
+  return (message, milestone = false) => {
+    const now = performance.now();
+    if (!milestone && now - last < intervalMs) return;
+    last = now;
+    write(`${message}\n`);
+  };
 }
 
 /** Ends a progress line so the next output starts on a fresh line. */

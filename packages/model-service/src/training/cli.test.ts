@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,19 +49,33 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('trains with relative paths, writes the three files with honest metrics, promotes, and the model predicts', async () => {
+  it('trains with relative paths, writes the candidate files with honest metrics and calibration, and the model predicts', async () => {
     const result = await cli(
       'train-cli.ts',
-      ['--data', 'train.csv', '--data', 'export.csv', '--out', 'models', '--version', 'tiny-1', '--promote', '--folds', '3', '--no-glove'],
+      ['--data', 'train.csv', '--data', 'export.csv', '--out', 'models', '--version', 'tiny-1', '--folds', '3', '--no-glove'],
       dir,
     );
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Cross-validated metrics \(3 folds/);
     assert.match(result.stdout, /confusion matrix/);
-    assert.equal(result.stderr, '', 'no progress output when stderr is not a terminal');
+    assert.match(result.stdout, /Calibration: temperature \d+\.\d{3}/);
+    assert.match(result.stdout, /npm run promote -- tiny-1/);
+    // Not a terminal: progress comes as whole lines, one per stage at least.
+    const progressLines = result.stderr.split('\n').filter(Boolean);
+    assert.ok(!result.stderr.includes('\r'), 'no carriage returns when stderr is not a terminal');
+    for (const stage of [/^read 280 rows/, /^cross-validation fold 1\/3: fitting/, /^cross-validation fold 3\/3: accuracy/, /^final model: fitting on all 280 rows/]) {
+      assert.ok(progressLines.some((line) => stage.test(line)), `a progress line matching ${stage} in:\n${result.stderr}`);
+    }
     const modelDir = path.join(dir, 'models', 'tiny-1');
-    assert.equal((await readFile(path.join(dir, 'models', 'CURRENT'), 'utf8')).trim(), 'tiny-1');
+    assert.ok(!existsSync(path.join(dir, 'models', 'CURRENT')), 'training promotes nothing');
+    for (const file of ['model.onnx', 'tokenizer.json', 'model.json', 'oof.json', 'reliability.svg']) {
+      assert.ok(existsSync(path.join(modelDir, file)), file);
+    }
+    assert.match(await readFile(path.join(modelDir, 'reliability.svg'), 'utf8'), /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     const info = ModelInfoSchema.parse(JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8')));
+    const calibration = info as unknown as { temperature: number; ece: { before: number; after: number } };
+    assert.ok(calibration.temperature > 0, `temperature ${calibration.temperature}`);
+    assert.ok(calibration.ece.before >= 0 && calibration.ece.before <= 1 && calibration.ece.after >= 0 && calibration.ece.after <= 1);
     assert.deepEqual(info.labels, [...LABELS]);
     assert.match(info.evaluation.method, /3-fold stratified cross-validation/);
     assert.ok(info.evaluation.metrics.accuracy > 0.8, `cue words make this easy; got ${info.evaluation.metrics.accuracy}`);
@@ -90,7 +105,7 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
   });
 
   it('exits 2 with the usage on a bad command line', async () => {
-    for (const args of [[], ['--data'], ['--data', 'x.csv', '--bogus'], ['--data', 'x.csv', '--folds', '1'], ['--data', 'x.csv', '--version', '../up']]) {
+    for (const args of [[], ['--data'], ['--data', 'x.csv', '--bogus'], ['--data', 'x.csv', '--folds', '1'], ['--data', 'x.csv', '--version', '../up'], ['--data', 'x.csv', '--promote']]) {
       const result = await cli('train-cli.ts', args, dir);
       assert.equal(result.code, 2, `train ${args.join(' ')}`);
       assert.match(result.stderr, /Usage: npm run train/);
@@ -102,7 +117,7 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
   it('prints help and exits 0', async () => {
     const result = await cli('train-cli.ts', ['--help'], dir);
     assert.equal(result.code, 0);
-    assert.match(result.stdout, /--promote/);
+    assert.match(result.stdout, /npm run promote/);
   });
 
   it('exits 1 naming the file and line of an unknown label', async () => {

@@ -21,6 +21,8 @@ export interface LabelledData {
   /** 1-based line on which each row starts (for messages). */
   lines: number[];
   delimiter: ',' | ';';
+  /** `created_at` of each row when the file has that column (the app's export), else undefined. */
+  createdAt?: string[];
 }
 
 /** A problem with an input file that the person running the command can fix. */
@@ -147,6 +149,7 @@ export function parseLabelledCsv(bytes: Buffer, file: string): LabelledData {
   const names = header.record.map((name) => name.trim().toLowerCase());
   const textColumn = names.indexOf('text');
   const labelColumn = names.indexOf('label');
+  const createdColumn = names.indexOf('created_at');
   if (textColumn < 0 || labelColumn < 0) {
     throw new DataError(
       `${file}:1: the header must name a "text" and a "label" column; found ${JSON.stringify(header.record)}`,
@@ -159,6 +162,7 @@ export function parseLabelledCsv(bytes: Buffer, file: string): LabelledData {
     labels: [],
     lines: [],
     delimiter,
+    ...(createdColumn >= 0 ? { createdAt: [] } : {}),
   };
   for (const { record, info } of rows) {
     const line = startLine(info.bytes);
@@ -178,6 +182,7 @@ export function parseLabelledCsv(bytes: Buffer, file: string): LabelledData {
     data.texts.push(text);
     data.labels.push(rawLabel as Label);
     data.lines.push(line);
+    data.createdAt?.push((record[createdColumn] ?? '').trim());
   }
   return data;
 }

@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LABELS, normalizeText, type Label } from '@sentiment/core';
-import { CURRENT_FILE, MODEL_FILES } from '../serving/artifacts.ts';
+import { MODEL_FILES } from '../serving/artifacts.ts';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
 import { Featurizer } from '../features/featurizer.ts';
 import { createTokenizer, type Tokenize } from '../features/tokenizer.ts';
@@ -177,8 +177,10 @@ export interface CrossValidation {
   metrics: Metrics;
   foldAccuracy: number[];
   foldMacroF1: number[];
-  /** Out-of-fold probabilities [rows, 7], for ensembles. */
+  /** Out-of-fold probabilities [rows, 7], for ensembles and calibration. */
   probabilities: Float64Array;
+  /** The fold (0 … k-1) of every row. */
+  fold: number[];
   method: string;
 }
 
@@ -221,6 +223,7 @@ export async function crossValidate(
     foldAccuracy,
     foldMacroF1,
     probabilities,
+    fold: assignment,
     method: `${folds}-fold stratified cross-validation (seed ${seed}) on the given data: each row predicted by a model whose vocabulary, idf and weights were fit on the other ${folds - 1} folds only; metrics pooled over all out-of-fold predictions`,
   };
 }
@@ -244,11 +247,16 @@ export const REFERENCE_TEXTS: readonly string[] = [
  * Writes `model.onnx`, `tokenizer.json` and `model.json` into `dir` (created if missing). The
  * probabilities of {@link REFERENCE_TEXTS} are computed through the serving path
  * (`loadOnnxPredictor` on the written files) and stored as `referencePredictions`.
+ * @param temperature calibration temperature (> 0): the exported table and bias are divided by
+ *   it, so the graph's logits are already scaled and serving needs no change (1 = none).
  */
-export async function writeModelDir(dir: string, trained: Trained, info: Record<string, unknown>): Promise<void> {
+export async function writeModelDir(dir: string, trained: Trained, info: Record<string, unknown>, temperature = 1): Promise<void> {
+  if (!(temperature > 0)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
   await mkdir(dir, { recursive: true });
   const table = foldedTable(trained.featurizer, trained.model, trained.wordVectors);
-  const onnxBytes = buildOnnxModel(table, trained.model.bias, trained.model.classes, `emotion model ${String(info['version'])}`);
+  for (let i = 0; i < table.length; i++) table[i] = (table[i] ?? 0) / temperature;
+  const bias = Array.from(trained.model.bias, (b) => b / temperature);
+  const onnxBytes = buildOnnxModel(table, bias, trained.model.classes, `emotion model ${String(info['version'])}`);
   await writeFile(path.join(dir, MODEL_FILES.onnx), onnxBytes);
   await writeFile(path.join(dir, MODEL_FILES.tokenizer), `${JSON.stringify(trained.featurizer.config)}\n`);
   const infoFile = path.join(dir, MODEL_FILES.info);
@@ -265,7 +273,3 @@ export async function writeModelDir(dir: string, trained: Trained, info: Record<
   }
 }
 
-/** Makes `version` the default served version: writes it into `<modelsDir>/CURRENT`. */
-export async function promote(modelsDir: string, version: string): Promise<void> {
-  await writeFile(path.join(modelsDir, CURRENT_FILE), `${version}\n`);
-}

