@@ -66,7 +66,7 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: 'node --import tsx scripts/start.ts',
+    command: 'node scripts/start.ts',
     cwd: repoRoot,
     // Ready only once the model service answers through the gateway.
     url: `${baseURL}/model/readyz`,

@@ -122,7 +122,7 @@ async function freePort(): Promise<number> {
 async function http(): Promise<{ healthz: Cost; predict: Cost }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: PACKAGE_DIR,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MODEL_DIR: config.modelDir },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -54,7 +54,7 @@ const dir = await mkdtemp(path.join(tmpdir(), 'train-bench-'));
 try {
   const reviews = path.join(dir, 'sentiment.csv');
   await writeFile(reviews, `${EXPORT_COLUMNS.join(',')}\r\n${rows.join('\r\n')}\r\n`);
-  const args = ['--import', 'tsx', 'src/training/train-cli.ts', '--data', values.isear, '--data', reviews, '--folds', values.folds, '--out', dir, '--version', 'bench'];
+  const args = ['src/training/train-cli.ts', '--data', values.isear, '--data', reviews, '--folds', values.folds, '--out', dir, '--version', 'bench'];
   if (values['no-glove']) args.push('--no-glove');
   console.log(`training on ${isear.texts.length} ISEAR rows + ${count} reviews, ${values.folds}-fold CV …`);
   const started = performance.now();

@@ -1,4 +1,4 @@
-// The real process: `node --import tsx src/main.ts`, as `npm start` and the container run it.
+// The real process: `node src/main.ts`, as `npm start` and the container run it.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +24,7 @@ interface Service {
 }
 
 function spawnService(env: Record<string, string>): Service {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: PACKAGE_DIR,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

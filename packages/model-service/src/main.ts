@@ -1,5 +1,5 @@
 /**
- * Process entry of the model service: `node --import tsx src/main.ts` (from the package folder,
+ * Process entry of the model service: `node src/main.ts` (from the package folder,
  * or `npm start -w packages/model-service`). Configuration: see `EnvSchema` in `config.ts`.
  *
  * Order: read config (exit 1 on a bad value) → listen (so `/healthz` answers and `/readyz` says 503

@@ -18,7 +18,7 @@ const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** Runs a command entry point as `npm run` would, from `cwd` (INIT_CWD), and returns code and output. */
 async function cli(script: 'train-cli.ts' | 'eval-cli.ts', args: string[], cwd: string) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(PACKAGE_DIR, 'src/training', script), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [path.join(PACKAGE_DIR, 'src/training', script), ...args], {
       cwd: PACKAGE_DIR,
       env: { ...process.env, INIT_CWD: cwd },
     });

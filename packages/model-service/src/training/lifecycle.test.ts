@@ -17,7 +17,7 @@ const SHIPPED_MODELS = path.join(PACKAGE_DIR, 'models');
 
 async function cli(script: string, args: string[], cwd: string) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(PACKAGE_DIR, 'src/training', script), ...args], {
+    const { stdout, stderr } = await run(process.execPath, [path.join(PACKAGE_DIR, 'src/training', script), ...args], {
       cwd: PACKAGE_DIR,
       env: { ...process.env, INIT_CWD: cwd },
     });
