@@ -17,28 +17,6 @@ const envOnlyInConfig = {
   ],
 };
 
-/** Rules this config adds that files of other areas still break; see the temporary block below. */
-const newRules = [
-  'no-restricted-properties',
-  '@typescript-eslint/no-floating-promises',
-  '@typescript-eslint/no-misused-promises',
-  '@typescript-eslint/await-thenable',
-  '@typescript-eslint/require-await',
-  '@typescript-eslint/no-unsafe-argument',
-  '@typescript-eslint/no-unsafe-assignment',
-  '@typescript-eslint/no-unsafe-call',
-  '@typescript-eslint/no-unsafe-member-access',
-  '@typescript-eslint/no-unsafe-return',
-  '@typescript-eslint/no-unnecessary-type-assertion',
-  '@typescript-eslint/restrict-template-expressions',
-  '@typescript-eslint/no-base-to-string',
-  '@typescript-eslint/only-throw-error',
-  '@typescript-eslint/prefer-promise-reject-errors',
-  '@typescript-eslint/no-redundant-type-constituents',
-  '@typescript-eslint/unbound-method',
-  '@typescript-eslint/no-unsafe-enum-comparison',
-];
-
 export default tseslint.config(
   {
     ignores: [
@@ -99,13 +77,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
-  },
-  {
-    // TODO(lead): fix after merge. Files of other areas (model-service, the functions' Lambda and local
-    // adapters, the gateway) that the type-aware rules and the process.env rule flag; warnings until
-    // their owners' branches are merged.
-    files: ['packages/model-service/**', 'packages/functions/src/lambda/**', 'packages/functions/src/local/**', 'scripts/stack/gateway.ts'],
-    rules: Object.fromEntries(newRules.map((rule) => [rule, 'warn'])),
   },
   {
     files: ['**/config.ts', '**/env.ts', '**/*.config.ts', '**/*.config.js', '**/*.test.ts', '**/*.spec.ts'],

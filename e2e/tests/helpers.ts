@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expect, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { EXPORT_COLUMNS, LABELS, type Label } from '@sentiment/core';
 import { parse } from 'csv-parse/sync';
+import { readOperatorToken } from './env.ts';
 
 /** One row of `sentiment.csv`, keyed by header. */
 export type CsvRow = Record<(typeof EXPORT_COLUMNS)[number], string>;
@@ -56,7 +57,7 @@ export function parseExport(bytes: Buffer): CsvRow[] {
 
 /** The operator token of the stack under test (playwright.config.ts passes it to `npm start`). */
 export function operatorToken(): string {
-  const token = process.env.E2E_OPERATOR_TOKEN;
+  const token = readOperatorToken();
   if (!token) throw new Error('E2E_OPERATOR_TOKEN is not set (playwright.config.ts sets it)');
   return token;
 }

@@ -134,7 +134,7 @@ describe('gateway', () => {
             headers: { 'content-type': 'application/json' },
             duplex: 'half',
             signal: AbortSignal.timeout(5000),
-          } as RequestInit);
+          });
           assert.equal(res.status, 413, `${path}, ${bytes} bytes, try ${i + 1}`);
           assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
         }
@@ -149,7 +149,7 @@ describe('gateway', () => {
       body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('{"b":2}')), c.close()) }),
       headers: { 'content-type': 'application/json', 'x-request-id': 'trace-1' },
       duplex: 'half',
-    } as RequestInit);
+    });
     assert.equal(res.status, 201);
     assert.deepEqual(await res.json(), { url: '/api/approve', body: '{"b":2}' });
     assert.equal(seenHeaders.at(-1)?.['content-length'], '7');

@@ -99,7 +99,7 @@ describe('readJsonBody over a real connection', () => {
 
   it('refuses a chunked body with 413 as soon as it crosses 64 KiB, long before it ends', async () => {
     const chunk = `1000\r\n${'a'.repeat(0x1000)}\r\n`;
-    const result = await exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', Array(100).fill(chunk), 2);
+    const result = await exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', Array<string>(100).fill(chunk), 2);
     assert.deepEqual([result.status, result.code], [413, 'payload_too_large']);
     assert.ok(result.written < 40, `answered after ${result.written} of 100 chunks`);
   });

@@ -25,13 +25,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { normalizeText } from '@sentiment/core';
-import { loadConfig, PACKAGE_DIR } from '../src/config.ts';
+import { PACKAGE_DIR } from '../src/config.ts';
 import { loadOnnxPredictor } from '../src/serving/onnx-predictor.ts';
+import { childEnv, readHttpBenchEnv } from './env.ts';
 
-const config = loadConfig(process.env);
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const { config, seconds, connections, rounds } = readHttpBenchEnv();
 
 // Made-up sentences in the style of ISEAR answers (not ISEAR itself), 5 to 40 words.
 const SUBJECTS = ['I', 'My brother', 'Our teacher', 'A stranger on the bus', 'My best friend', 'The neighbours'];
@@ -124,7 +122,7 @@ async function http(): Promise<{ healthz: Cost; predict: Cost }> {
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: PACKAGE_DIR,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MODEL_DIR: config.modelDir },
+    env: childEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MODEL_DIR: config.modelDir }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {

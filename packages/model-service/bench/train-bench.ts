@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { EXPORT_COLUMNS, LABELS } from '@sentiment/core';
 import { readLabelledCsv } from '../src/training/csv.ts';
 import { seededRandom } from '../src/training/pipeline.ts';
+import { readIsearTrainCsv } from './env.ts';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const REPO_ROOT = path.join(PACKAGE_DIR, '..', '..');
@@ -27,7 +28,7 @@ const { values } = parseArgs({
   options: {
     reviews: { type: 'string', default: '10000' },
     folds: { type: 'string', default: '5' },
-    isear: { type: 'string', default: process.env.ISEAR_TRAIN_CSV ?? path.join(REPO_ROOT, '..', 'shared', 'data', 'isear', 'train.csv') },
+    isear: { type: 'string', default: readIsearTrainCsv() ?? path.join(REPO_ROOT, '..', 'shared', 'data', 'isear', 'train.csv') },
     'no-glove': { type: 'boolean', default: false },
   },
 });

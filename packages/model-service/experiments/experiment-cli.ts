@@ -9,6 +9,7 @@ import { LABELS, type Label } from '@sentiment/core';
 import { argmaxRows, computeMetrics, formatMetrics } from '../src/training/metrics.ts';
 import { EXIT_DATA, EXIT_USAGE, UsageError, endProgress, progress, resolveFromCaller } from '../src/training/cli-common.ts';
 import { DataError, readLabelledCsv } from '../src/training/csv.ts';
+import { readCallerCwd } from '../src/training/env.ts';
 import { DEFAULT_RNN_OPTIONS, fitBiGru } from './rnn.ts';
 import { crossValidate, DEFAULT_TRAIN_OPTIONS, labelIndexes, stratifiedFolds, loadGlove, predictTrained, trainModel, type Glove, type TrainOptions } from '../src/training/pipeline.ts';
 
@@ -62,9 +63,9 @@ function linearOptions(gloveScale: number, tweak: Partial<Tweak>): TrainOptions 
 }
 
 function linearFit(glove: Glove | undefined, options: TrainOptions, say: (m: string) => void): Fit {
-  return async (texts, labels, fold) => {
+  return (texts, labels, fold) => {
     const trained = trainModel(texts, labels, options, glove, (it, loss) => say(`fold ${fold + 1}: iteration ${it}, loss ${loss.toFixed(4)}`));
-    return async (batch) => predictTrained(trained, batch);
+    return Promise.resolve((batch: string[]) => Promise.resolve(predictTrained(trained, batch)));
   };
 }
 
@@ -154,7 +155,7 @@ function parseCommandLine(args: string[]) {
 }
 
 async function main(): Promise<number> {
-  const callerCwd = process.env.INIT_CWD ?? process.cwd();
+  const callerCwd = readCallerCwd();
   const isTty = process.stderr.isTTY === true;
   const say = progress(isTty);
   let values: ReturnType<typeof parseCommandLine>;
@@ -221,7 +222,7 @@ async function main(): Promise<number> {
   // Folds past --max-folds are not trained; only the folds run are reported.
   const subsetNote = maxFolds < folds ? ` (only the first ${maxFolds} of ${folds} folds were run)` : '';
   const cv = await crossValidate(data.texts, data.labels, folds, DEFAULT_TRAIN_OPTIONS.seed, async (trainTexts, trainLabels, fold) => {
-    if (fold >= maxFolds) return async (batch) => new Float64Array(batch.length * LABELS.length).fill(NaN);
+    if (fold >= maxFolds) return (batch) => Promise.resolve(new Float64Array(batch.length * LABELS.length).fill(NaN));
     return fit(trainTexts, trainLabels, fold);
   }, (fold, m) => {
     if (fold < maxFolds) foldLines.push(`fold ${fold + 1}: accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macroF1.toFixed(4)}`);

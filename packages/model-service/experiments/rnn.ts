@@ -98,7 +98,7 @@ export async function fitBiGru(
         recurrentActivation: 'sigmoid',
         kernelInitializer: init(1),
         recurrentInitializer: tf.initializers.orthogonal({ seed: options.seed + 2 }),
-      }) as unknown as import('@tensorflow/tfjs').RNN,
+      }),
       mergeMode: 'concat',
     }),
   );
@@ -114,7 +114,7 @@ export async function fitBiGru(
       batchSize: options.batchSize,
       shuffle: true,
       verbose: 0,
-      callbacks: { onEpochEnd: async (epoch, logs) => onEpoch?.(epoch + 1, Number(logs?.loss ?? NaN)) },
+      callbacks: { onEpochEnd: (epoch, logs) => onEpoch?.(epoch + 1, Number(logs?.loss ?? NaN)) },
     });
   } finally {
     x.dispose();

@@ -106,7 +106,15 @@ export function defaultModelDir(packageDir: string = PACKAGE_DIR): string {
 }
 
 /**
- * Reads the configuration from an environment (pass `process.env` at start, a plain object in tests).
+ * Reads the configuration from this process's environment, once at start.
+ * @throws {ConfigError} naming each invalid variable and why.
+ */
+export function loadProcessConfig(): Config {
+  return loadConfig(process.env);
+}
+
+/**
+ * Reads the configuration from an environment (`process.env` through {@link loadProcessConfig}, a plain object in tests).
  * @throws {ConfigError} naming each invalid variable and why.
  */
 export function loadConfig(

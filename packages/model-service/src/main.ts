@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { LABELS } from '@sentiment/core';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadProcessConfig, type Config } from './config.ts';
 import { loadOnnxPredictor } from './serving/onnx-predictor.ts';
 import type { Predictor } from './serving/predictor.ts';
 import { createApp } from './server/app.ts';
@@ -20,7 +20,7 @@ import { ServiceState } from './server/state.ts';
 
 function readConfig(): Config {
   try {
-    return loadConfig(process.env);
+    return loadProcessConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`model-service: ${error.message}\n`);

@@ -8,12 +8,13 @@ import type { LambdaHandler } from '../lambda/edge.ts';
  */
 export function createOpenApiHandler(): LambdaHandler {
   const body = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
-  return async () => ({
-    statusCode: 200,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
-    body,
-    isBase64Encoded: false,
-  });
+  return () =>
+    Promise.resolve({
+      statusCode: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=300' },
+      body,
+      isBase64Encoded: false,
+    });
 }
 
 export const handler = createOpenApiHandler();

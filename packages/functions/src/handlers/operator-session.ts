@@ -9,7 +9,7 @@ import {
   requireOperator,
 } from '../auth/operator.ts';
 import { readJsonEventBody } from '@sentiment/http/body';
-import { errorResponse, jsonResponse, type LambdaHandler } from '../lambda/edge.ts';
+import { errorResponse, jsonResponse, type LambdaEvent, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
 import { lambdaEntry, type HandlerDeps } from './deps.ts';
 
 /** Methods of `/api/operator/session`. */
@@ -24,27 +24,30 @@ export const OPERATOR_SESSION_METHODS = ['GET', 'POST', 'DELETE'] as const;
  * Errors of the POST body as every JSON route: 400, 413, 415.
  */
 export function createOperatorSessionHandler(deps: HandlerDeps): LambdaHandler {
-  return async (event) => {
-    const secure = isHttps(event);
-    try {
-      switch (event.requestContext.http.method) {
-        case 'POST': {
-          const { token } = parseOrThrow(OperatorSignInSchema, readJsonEventBody(event));
-          requireOperator({ authorization: `Bearer ${token}` }, deps.operatorToken, deps.logger, eventContext(event));
-          return { ...jsonResponse(200, { operator: true } satisfies OperatorSession), cookies: [operatorSessionCookie(token, { secure })] };
-        }
-        case 'DELETE':
-          return { ...jsonResponse(200, { operator: false } satisfies OperatorSession), cookies: [clearedOperatorCookie({ secure })] };
-        default:
-          // The operator page asks this on every visit: no credential at all is "signed out", not an attempt to log.
-          if (presentedOperatorToken(eventCredentials(event)) === undefined) throw new ClientError('unauthorized', 'not signed in as an operator');
-          requireOperator(eventCredentials(event), deps.operatorToken, deps.logger, eventContext(event));
-          return jsonResponse(200, { operator: true } satisfies OperatorSession);
+  return (event) => Promise.resolve(operatorSessionResponse(event, deps));
+}
+
+/** The response of {@link createOperatorSessionHandler}'s handler; nothing in it waits. */
+function operatorSessionResponse(event: LambdaEvent, deps: HandlerDeps): LambdaResult {
+  const secure = isHttps(event);
+  try {
+    switch (event.requestContext.http.method) {
+      case 'POST': {
+        const { token } = parseOrThrow(OperatorSignInSchema, readJsonEventBody(event));
+        requireOperator({ authorization: `Bearer ${token}` }, deps.operatorToken, deps.logger, eventContext(event));
+        return { ...jsonResponse(200, { operator: true } satisfies OperatorSession), cookies: [operatorSessionCookie(token, { secure })] };
       }
-    } catch (error) {
-      return errorResponse(error, event, deps.logger);
+      case 'DELETE':
+        return { ...jsonResponse(200, { operator: false } satisfies OperatorSession), cookies: [clearedOperatorCookie({ secure })] };
+      default:
+        // The operator page asks this on every visit: no credential at all is "signed out", not an attempt to log.
+        if (presentedOperatorToken(eventCredentials(event)) === undefined) throw new ClientError('unauthorized', 'not signed in as an operator');
+        requireOperator(eventCredentials(event), deps.operatorToken, deps.logger, eventContext(event));
+        return jsonResponse(200, { operator: true } satisfies OperatorSession);
     }
-  };
+  } catch (error) {
+    return errorResponse(error, event, deps.logger);
+  }
 }
 
 export const handler = lambdaEntry(createOperatorSessionHandler);

@@ -68,7 +68,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     assert.equal(a.status, 200);
     assert.equal(r.status, 200);
     const csv = await (await fetch(`${api.url}/api/getcsv`, { headers: OPERATOR_AUTH })).text();
-    const rows = (parse(csv, { bom: true, columns: true }) as Record<string, string>[]).filter((row) => row.id === body.predictionId);
+    const rows = parse<Record<string, string>>(csv, { bom: true, columns: true }).filter((row) => row.id === body.predictionId);
     assert.equal(rows.length, 1);
     const row = rows[0]!;
     assert.ok((row.label === 'anger' && row.action === 'approved') || (row.label === 'disgust' && row.action === 'revised'), JSON.stringify(row));
@@ -86,7 +86,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
     const text = bytes.toString('utf8');
     assert.ok(text.startsWith(`\uFEFF${EXPORT_COLUMNS.join(';')}\r\n`));
-    const records = parse(text, { bom: true, columns: true, delimiter: ';', record_delimiter: '\r\n' }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(text, { bom: true, columns: true, delimiter: ';', record_delimiter: '\r\n' });
     for (const body of bodies) {
       const row = records.find((r) => r.id === body.predictionId);
       assert.ok(row, body.text);

@@ -51,7 +51,7 @@ export async function ensureReviewsTable(
   options: { timeoutMs?: number } = {},
 ): Promise<void> {
   // A document client shares the base client's config and middleware, so it sends table commands too.
-  const raw = client as DynamoDBClient;
+  const raw: DynamoDBClient = client;
   try {
     await raw.send(
       new CreateTableCommand({

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ClientError, parseOrThrow, ReviseRequestSchema, type ReviewInput, type StoredReview } from '@sentiment/core';
+import { ClientError, parseOrThrow, ReviseRequestSchema, type StoredReview } from '@sentiment/core';
 import { createReviewStore, type ReviewStore } from './store.ts';
 import { probabilitiesFor, reviewBody, startTestTable, steppingClock, type TestTable } from '../testing/fixtures.ts';
 
@@ -148,7 +148,7 @@ describe('review store on a real dynalite', () => {
     // Not parsed: the store checks the range itself, whoever calls it.
     for (const value of [1e-131, 5e-324, -1e-131, 1e126, 2 ** 53]) {
       const body = reviewBody();
-      const review = { ...body, probabilities: { ...body.probabilities, guilt: value } } as ReviewInput;
+      const review = { ...body, probabilities: { ...body.probabilities, guilt: value } };
       await assert.rejects(
         store.saveReview(review),
         (error: unknown) =>

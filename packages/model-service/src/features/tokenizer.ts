@@ -94,7 +94,7 @@ export function forEachTokenCharNgram(token: string, min: number, max: number, p
   const count = bounds.length;
   bounds.push(padded.length);
   for (let n = min; n <= max; n++) {
-    for (let i = 0; i + n <= count; i++) visit(padded.substring(bounds[i]!, bounds[i + n]!));
+    for (let i = 0; i + n <= count; i++) visit(padded.substring(bounds[i]!, bounds[i + n]));
   }
 }
 

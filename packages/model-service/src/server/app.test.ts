@@ -60,7 +60,7 @@ describe('model service routes', () => {
 
   it('POST /predict gives each prediction its own id', async () => {
     const [a, b] = await Promise.all([postJson(s.url, '/predict', { text: 'same' }), postJson(s.url, '/predict', { text: 'same' })]);
-    assert.notEqual(PredictResponseSchema.parse(a!.json).predictionId, PredictResponseSchema.parse(b!.json).predictionId);
+    assert.notEqual(PredictResponseSchema.parse(a.json).predictionId, PredictResponseSchema.parse(b.json).predictionId);
   });
 
   it('POST /predict counts length in code points: 1000 emoji pass', async () => {

@@ -39,7 +39,9 @@ export interface RunningServer {
 /** Starts `app` on `host:port` (the shared `@sentiment/http` server) and resolves once it listens. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { app, state, logger } = options;
-  const http = createHttpServer(app.callback(), {
+  // Koa answers a failing request itself (its onerror sends the 500); a rejection that still gets past it is logged, not left unhandled.
+  const handle = app.callback();
+  const http = createHttpServer((req, res) => void handle(req, res).catch((err: unknown) => logger.error({ err }, 'request handler failed')), {
     keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
     headersTimeoutMs: HEADERS_TIMEOUT_MS,
     isDraining: () => state.draining,

@@ -39,8 +39,9 @@ export class FakePredictor implements Predictor {
     return { version: this.modelVersion, labels: this.labels, metrics: { accuracy: 0.5 } };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
 }
 

@@ -98,7 +98,7 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
       for (let r = 0; r < texts.length; r++) {
         const result = {} as Record<Label, number>;
         for (let c = 0; c < K; c++) result[labels[c]!] = probs[r * K + c]!;
-        results[r] = result as Probabilities;
+        results[r] = result;
       }
       return results;
     },

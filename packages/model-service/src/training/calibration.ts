@@ -14,7 +14,7 @@ const T_MAX = 20;
  * p, because the softmax ignores a per-row constant. Clamped so a 0 stays finite.
  */
 export function logitsFromProbabilities(probs: ArrayLike<number>): Float64Array {
-  return Float64Array.from(probs as ArrayLike<number>, (p) => Math.log(Math.max(p, 1e-12)));
+  return Float64Array.from(probs, (p) => Math.log(Math.max(p, 1e-12)));
 }
 
 /** softmax(logits / T) row by row, [rows, K]. */

@@ -12,6 +12,7 @@ import { argmaxRows, computeMetrics, formatMetrics } from './metrics.ts';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
 import { DataError, readLabelledCsv } from './csv.ts';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, resolveFromCaller } from './cli-common.ts';
+import { readCallerCwd } from './env.ts';
 
 const USAGE = `Usage: npm run eval -- --data <csv> [--data <csv> ...] [--model <dir>] [--json]
 
@@ -27,7 +28,7 @@ Options:
 Exit codes: 0 done, 1 bad input data or model, 2 bad command line.`;
 
 async function main(): Promise<number> {
-  const callerCwd = process.env.INIT_CWD ?? process.cwd();
+  const callerCwd = readCallerCwd();
   let values;
   try {
     ({ values } = parseArgs({

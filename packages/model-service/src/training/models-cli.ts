@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT_USAGE, PACKAGE_MODELS_DIR, resolveFromCaller } from './cli-common.ts';
+import { readCallerCwd } from './env.ts';
 import { listVersions, PACKAGE_CANDIDATES_DIR, readCurrent, readHistory, SHADOW_FILE, type VersionListing } from './versions.ts';
 
 const USAGE = `Usage: npm run models [-- --json] [--models <dir>] [--candidates <dir>]
@@ -54,7 +55,7 @@ function summarise(v: VersionListing, current: string | undefined, shadow: strin
 }
 
 async function main(): Promise<number> {
-  const callerCwd = process.env.INIT_CWD ?? process.cwd();
+  const callerCwd = readCallerCwd();
   let values;
   try {
     ({ values } = parseArgs({

@@ -14,6 +14,7 @@ import { LABELS } from '@sentiment/core';
 import { MODEL_FILES } from '../serving/artifacts.ts';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, resolveFromCaller } from './cli-common.ts';
+import { readCallerCwd } from './env.ts';
 import { DataError, readLabelledCsv } from './csv.ts';
 import { comparePaired, formatComparison, pairOof, verdictLine, type Comparison, type PairedSample } from './gate.ts';
 import { argmaxRows } from './metrics.ts';
@@ -62,7 +63,7 @@ async function predictLabels(modelDir: string, texts: string[]): Promise<number[
 }
 
 async function main(): Promise<number> {
-  const callerCwd = process.env.INIT_CWD ?? process.cwd();
+  const callerCwd = readCallerCwd();
   let values;
   let version: string;
   try {

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, resolveFromCaller } from './cli-common.ts';
+import { readCallerCwd } from './env.ts';
 import { rollbackVersion } from './versions.ts';
 
 const USAGE = `Usage: npm run rollback [-- --models <dir>]
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const modelsDir = values.models ? resolveFromCaller(values.models, process.env.INIT_CWD ?? process.cwd()) : PACKAGE_MODELS_DIR;
+  const modelsDir = values.models ? resolveFromCaller(values.models, readCallerCwd()) : PACKAGE_MODELS_DIR;
   try {
     const entry = await rollbackVersion(modelsDir, new Date());
     console.log(`Rolled back: ${entry.version} is now models/CURRENT (was ${entry.from}). Commit models/CURRENT and models/HISTORY.json.`);

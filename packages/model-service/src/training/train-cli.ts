@@ -15,6 +15,7 @@ import { argmaxRows, formatMetrics } from './metrics.ts';
 import { calibrate, reliabilitySvg } from './calibration.ts';
 import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
+import { readCallerCwd } from './env.ts';
 import {
   EXIT_DATA,
   EXIT_USAGE,
@@ -114,7 +115,7 @@ async function main(): Promise<number> {
   const say = progress(isTty);
   let args: TrainArgs | 'help';
   try {
-    args = parseTrainArgs(process.argv.slice(2), process.env.INIT_CWD ?? process.cwd(), new Date());
+    args = parseTrainArgs(process.argv.slice(2), readCallerCwd(), new Date());
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`train: ${error.message}\n\n${USAGE}`);
@@ -182,12 +183,12 @@ async function main(): Promise<number> {
       labels,
       args.folds,
       options.seed,
-      async (trainTexts, trainLabels, fold) => {
+      (trainTexts, trainLabels, fold) => {
         say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
         const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
           say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
         );
-        return async (batch) => predictTrained(trained, batch);
+        return Promise.resolve((batch: string[]) => Promise.resolve(predictTrained(trained, batch)));
       },
       (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
     );

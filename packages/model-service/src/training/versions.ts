@@ -225,5 +225,11 @@ export async function listVersions(modelsDir: string, candidatesDir: string): Pr
       found.push({ version: entry.name, dir, where, info });
     }
   }
-  return found.sort((a, b) => String(a.info?.['createdAt'] ?? '').localeCompare(String(b.info?.['createdAt'] ?? '')));
+  return found.sort((a, b) => createdAt(a.info).localeCompare(createdAt(b.info)));
+}
+
+/** The `createdAt` of a model.json as text (an ISO timestamp), '' when it has none: what {@link listVersions} sorts by. */
+function createdAt(info: Record<string, unknown> | undefined): string {
+  const value = info?.['createdAt'];
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }

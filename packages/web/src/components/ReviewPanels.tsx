@@ -6,8 +6,8 @@ export interface ReviewPanelsProps {
   predicted: Label | undefined;
   /** False while there is nothing to review or a review is being saved. */
   enabled: boolean;
-  onApprove(): void;
-  onRevise(label: Label): void;
+  onApprove: () => void;
+  onRevise: (label: Label) => void;
 }
 
 /** Approve the predicted emotion (key A) or pick another of the seven (keys 1–7). */

@@ -11,8 +11,8 @@ export interface SentenceFormProps {
   error: string | null;
   /** Marks the text box invalid (the text itself was refused). */
   invalid: boolean;
-  onChange(value: string): void;
-  onSubmit(): void;
+  onChange: (value: string) => void;
+  onSubmit: () => void;
 }
 
 /** The sentence box with its counter and the Submit button; Enter submits, Shift+Enter adds a line. */

@@ -25,10 +25,10 @@ export interface SentimentReview {
   /** The review the store answered with, after the last approve or revise. */
   saved: StoredReview | undefined;
   reviewError: string | null;
-  setInput(value: string): void;
-  submit(): void;
-  approve(): void;
-  revise(label: Label): void;
+  setInput: (value: string) => void;
+  submit: () => void;
+  approve: () => void;
+  revise: (label: Label) => void;
 }
 
 /**

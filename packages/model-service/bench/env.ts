@@ -1,0 +1,38 @@
+/**
+ * The environment of the benches, read here only and passed in: BENCH_SECONDS (per HTTP round,
+ * default 5), BENCH_CONNECTIONS (default 10), BENCH_ROUNDS (default 3), ISEAR_TRAIN_CSV (bench:train's
+ * default `--isear`), and the service's own variables (`loadConfig`, e.g. MODEL_DIR, ORT_THREADS).
+ */
+import { loadConfig, type Config } from '../src/config.ts';
+
+/** What `bench.ts` runs with. */
+export interface HttpBenchEnv {
+  /** The service's configuration, as the service reads it. */
+  config: Config;
+  seconds: number;
+  connections: number;
+  rounds: number;
+}
+
+/**
+ * Reads `bench.ts`'s settings.
+ * @throws {ConfigError} on a service variable the service itself would refuse.
+ */
+export function readHttpBenchEnv(): HttpBenchEnv {
+  return {
+    config: loadConfig(process.env),
+    seconds: Number(process.env.BENCH_SECONDS ?? 5),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
+    rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  };
+}
+
+/** This process's environment with `overrides` on top, for a child process. */
+export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
+/** `ISEAR_TRAIN_CSV`, when set. */
+export function readIsearTrainCsv(): string | undefined {
+  return process.env.ISEAR_TRAIN_CSV;
+}
