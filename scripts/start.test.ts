@@ -125,8 +125,22 @@ async function predictedReview(url: string, text: string) {
     body: JSON.stringify({ text }),
   });
   assert.equal(res.status, 200);
-  const p = (await res.json()) as { predictionId: string; label: string; modelVersion: string; probabilities: Record<string, number>; predictionToken: string };
-  return { predictionId: p.predictionId, text, predictedLabel: p.label, label: p.label, modelVersion: p.modelVersion, probabilities: p.probabilities, predictionToken: p.predictionToken };
+  const p = (await res.json()) as {
+    predictionId: string;
+    label: string;
+    modelVersion: string;
+    probabilities: Record<string, number>;
+    predictionToken: string;
+  };
+  return {
+    predictionId: p.predictionId,
+    text,
+    predictedLabel: p.label,
+    label: p.label,
+    modelVersion: p.modelVersion,
+    probabilities: p.probabilities,
+    predictionToken: p.predictionToken,
+  };
 }
 
 describe('npm start: start-up checks before anything starts', { timeout: 120_000 }, () => {
@@ -189,7 +203,11 @@ describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
     const first = await startStack({ DATA_DIR: dataDir });
     try {
       const review = await predictedReview(first.url, text);
-      const res = await fetch(`${first.url}/api/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(review) });
+      const res = await fetch(`${first.url}/api/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(review),
+      });
       assert.equal(res.status, 200);
     } finally {
       assert.equal(await stop(first, 'SIGINT', true), 0);
@@ -205,7 +223,10 @@ describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
       assert.equal((await fetch(`${second.url}/api/getcsv`)).status, 401);
       const csv = await (await fetch(`${second.url}/api/getcsv`, { headers: { authorization: `Bearer ${token}` } })).text();
       assert.ok(csv.includes(text), 'the review stored before the restart is exported after it');
-      assert.ok(second.output.some((line) => line.includes(tokenFile)), 'the token file is named');
+      assert.ok(
+        second.output.some((line) => line.includes(tokenFile)),
+        'the token file is named',
+      );
       assert.ok(!first.output.concat(second.output).some((line) => line.includes(token)), 'the token is never printed');
     } finally {
       assert.equal(await stop(second, 'SIGTERM'), 0);

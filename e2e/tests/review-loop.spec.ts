@@ -55,7 +55,7 @@ test.describe('the review loop', () => {
 
   test('a revise after an approve of the same prediction leaves one row, revised', async ({ page }) => {
     await page.goto('/');
-    const text = uniqueSentence('I felt guilty for forgetting my mother\'s birthday');
+    const text = uniqueSentence("I felt guilty for forgetting my mother's birthday");
     const predicted = await submitSentence(page, text);
     await page.getByRole('button', { name: 'Approve', exact: true }).click();
     await expectSaved(page, predicted, predicted);

@@ -8,7 +8,9 @@ function overlaps(a: Box, b: Box): boolean {
 }
 
 function inside(inner: Box, outer: Box): boolean {
-  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+  return (
+    inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height
+  );
 }
 
 async function boxOf(page: Page, selector: string): Promise<Box> {
@@ -59,7 +61,7 @@ for (const width of [1280, 360]) {
   });
 }
 
-test('an unknown address shows the app\'s own not-found page with status 404 and a link home', async ({ page }, testInfo) => {
+test("an unknown address shows the app's own not-found page with status 404 and a link home", async ({ page }, testInfo) => {
   for (const path of ['/no/such/page', '/404']) {
     const response = await page.goto(path);
     expect(response?.status(), path).toBe(404);

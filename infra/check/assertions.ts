@@ -99,7 +99,8 @@ export function checkGraph(graph: Graph): string[] {
     const attributes = list(table.inputs.attributes as Array<{ name: string; type: string }>);
     if (table.inputs.hashKey !== 'id') fail(`reviews table partition key is "${String(table.inputs.hashKey)}", must be "id"`);
     if (!attributes.some((a) => a.name === 'id' && a.type === 'S')) fail('reviews table attribute "id" must be a string (S)');
-    if (table.inputs.rangeKey) fail(`reviews table must have no sort key (one item per predictionId), has "${JSON.stringify(table.inputs.rangeKey)}"`);
+    if (table.inputs.rangeKey)
+      fail(`reviews table must have no sort key (one item per predictionId), has "${JSON.stringify(table.inputs.rangeKey)}"`);
     if (table.inputs.billingMode !== 'PAY_PER_REQUEST') fail('reviews table must bill on demand (PAY_PER_REQUEST)');
     const pitr = record(table.inputs.pointInTimeRecovery).enabled === true;
     if (production) {
@@ -116,7 +117,9 @@ export function checkGraph(graph: Graph): string[] {
   // --- exports bucket (getcsv over 6 MB) ---
   const lifecycles = ofType(graph, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration');
   const exportsLifecycle = lifecycles.find((l) =>
-    list(l.inputs.rules as Array<{ status?: string; expiration?: { days?: number } }>).some((r) => r.status === 'Enabled' && r.expiration?.days === 1),
+    list(l.inputs.rules as Array<{ status?: string; expiration?: { days?: number } }>).some(
+      (r) => r.status === 'Enabled' && r.expiration?.days === 1,
+    ),
   );
   const exportsBucketName = exportsLifecycle?.inputs.bucket as string | undefined;
   if (!exportsLifecycle || !exportsBucketName) fail('the exports bucket must expire objects after 1 day (lifecycle rule)');
@@ -133,7 +136,8 @@ export function checkGraph(graph: Graph): string[] {
   } else {
     const health = record(target.inputs.healthCheck);
     if (health.path !== '/readyz') fail(`load balancer health check path is "${String(health.path)}", must be "/readyz"`);
-    if (target.inputs.port !== serviceLb.containerPort) fail(`target group port ${String(target.inputs.port)} differs from the container port ${serviceLb.containerPort}`);
+    if (target.inputs.port !== serviceLb.containerPort)
+      fail(`target group port ${String(target.inputs.port)} differs from the container port ${serviceLb.containerPort}`);
   }
   const strategies = list(service?.inputs.capacityProviderStrategies as Array<{ capacityProvider: string }> | undefined);
   if (production && strategies.some((s) => s.capacityProvider === 'FARGATE_SPOT')) fail('production: the model service must not run on Fargate Spot');
@@ -157,7 +161,11 @@ export function checkGraph(graph: Graph): string[] {
   if (!metrics.includes('ALBRequestCountPerTarget')) fail('model service must scale on requests per target');
 
   const task = ofType(graph, 'aws:ecs/taskDefinition:TaskDefinition')[0];
-  const containers = task ? (JSON.parse(typeof task.inputs.containerDefinitions === 'string' ? task.inputs.containerDefinitions : '[]') as Array<{ environment?: Array<{ name: string; value: string }> }>) : [];
+  const containers = task
+    ? (JSON.parse(typeof task.inputs.containerDefinitions === 'string' ? task.inputs.containerDefinitions : '[]') as Array<{
+        environment?: Array<{ name: string; value: string }>;
+      }>)
+    : [];
   const env = Object.fromEntries((containers[0]?.environment ?? []).map((e) => [e.name, e.value]));
   if (!task) fail('no ECS task definition for the model service');
   else {
@@ -169,14 +177,16 @@ export function checkGraph(graph: Graph): string[] {
     // Issue 7: the service signs predictions with the linked secret the functions verify with.
     if (!env.SST_RESOURCE_PredictionSecret) fail('the model service must be linked to the secret PredictionSecret');
     if (env.PREDICTION_SECRET) fail('the model service gets PREDICTION_SECRET as a plain variable; link the SST secret instead');
-    if (serviceLb && env.PORT !== String(serviceLb.containerPort)) fail(`container PORT "${env.PORT}" differs from the load balancer's container port ${serviceLb.containerPort}`);
+    if (serviceLb && env.PORT !== String(serviceLb.containerPort))
+      fail(`container PORT "${env.PORT}" differs from the load balancer's container port ${serviceLb.containerPort}`);
   }
   const image = ofType(graph, 'docker-build:index:Image')[0];
   const context = text(record(image?.inputs.context).location);
   const dockerfile = text(record(image?.inputs.dockerfile).location);
   if (!image) fail('the model service image is not built from a Dockerfile');
   else {
-    if (!dockerfile.endsWith('/packages/model-service/Dockerfile')) fail(`model service image uses ${dockerfile}, must be packages/model-service/Dockerfile`);
+    if (!dockerfile.endsWith('/packages/model-service/Dockerfile'))
+      fail(`model service image uses ${dockerfile}, must be packages/model-service/Dockerfile`);
     if (`${context}/packages/model-service/Dockerfile` !== dockerfile) fail(`model service image context ${context} must be the repository root`);
   }
 
@@ -212,13 +222,15 @@ export function checkGraph(graph: Graph): string[] {
     else {
       if (build.handler !== handler) fail(`API route "${routeKey}" runs ${build.handler}, must run ${handler}`);
       for (const error of build.errors) fail(`API route "${routeKey}": ${error}`);
-      if (tableName && build.links.Reviews?.name !== tableName) fail(`the function of "${routeKey}" is not linked to the reviews table (Resource.Reviews)`);
+      if (tableName && build.links.Reviews?.name !== tableName)
+        fail(`the function of "${routeKey}" is not linked to the reviews table (Resource.Reviews)`);
       for (const secret of ROUTES_WITHOUT_SECRETS.has(routeKey) ? [] : Object.keys(FUNCTION_SECRETS)) {
         if (typeof build.links[secret]?.value !== 'string') fail(`the function of "${routeKey}" is not linked to the secret ${secret}`);
       }
     }
     // The runtime the tests run on (package.json engines, .ci/run); nodejs22.x leaves Lambda's support in 2027.
-    if (lambda.inputs.runtime !== LAMBDA_RUNTIME) fail(`the function of "${routeKey}" runs ${String(lambda.inputs.runtime)}, must run ${LAMBDA_RUNTIME}`);
+    if (lambda.inputs.runtime !== LAMBDA_RUNTIME)
+      fail(`the function of "${routeKey}" runs ${String(lambda.inputs.runtime)}, must run ${LAMBDA_RUNTIME}`);
     const variables = record(record(lambda.inputs.environment).variables);
     for (const variable of Object.values(FUNCTION_SECRETS)) {
       if (variable in variables) fail(`the function of "${routeKey}" gets ${variable} as a plain environment variable; link the SST secret instead`);
@@ -238,11 +250,15 @@ export function checkGraph(graph: Graph): string[] {
     const onTable = statements.filter((s) => tableArn && list(s.Resource).includes(tableArn)).flatMap((s) => list(s.Action));
     const wanted = TABLE_ACTIONS[routeKey] ?? [];
     for (const action of wanted) if (!onTable.includes(action)) fail(`the function of "${routeKey}" lacks ${action} on the reviews table`);
-    for (const action of onTable) if (!wanted.includes(action)) fail(`the function of "${routeKey}" may ${action} on the reviews table; it needs only ${wanted.join(', ')}`);
+    for (const action of onTable)
+      if (!wanted.includes(action)) fail(`the function of "${routeKey}" may ${action} on the reviews table; it needs only ${wanted.join(', ')}`);
 
     if (routeKey === 'GET /api/getcsv') {
-      if (!exportsBucketName || variables.EXPORT_BUCKET !== exportsBucketName) fail('getcsv must get EXPORT_BUCKET = the exports bucket (exports over 6 MB)');
-      const s3Actions = statements.filter((s) => list(s.Resource).some((r) => exportsBucketName && r.startsWith(`arn:aws:s3:::${exportsBucketName}/`))).flatMap((s) => list(s.Action));
+      if (!exportsBucketName || variables.EXPORT_BUCKET !== exportsBucketName)
+        fail('getcsv must get EXPORT_BUCKET = the exports bucket (exports over 6 MB)');
+      const s3Actions = statements
+        .filter((s) => list(s.Resource).some((r) => exportsBucketName && r.startsWith(`arn:aws:s3:::${exportsBucketName}/`)))
+        .flatMap((s) => list(s.Action));
       for (const action of ['s3:PutObject', 's3:GetObject']) if (!s3Actions.includes(action)) fail(`getcsv lacks ${action} on the exports bucket`);
     } else if (variables.EXPORT_BUCKET) {
       fail(`the function of "${routeKey}" gets EXPORT_BUCKET but never exports`);
@@ -259,7 +275,9 @@ export function checkGraph(graph: Graph): string[] {
     });
   const routeMetadata = (namespace: string | undefined) => {
     const keys = dynamic.find((d) => d.inputs.namespace === namespace && record(d.inputs.entries).metadata);
-    return keys ? (JSON.parse(String(record(keys.inputs.entries).metadata)) as { host?: string; rewrite?: { regex: string; to: string }; s3?: unknown }) : undefined;
+    return keys
+      ? (JSON.parse(String(record(keys.inputs.entries).metadata)) as { host?: string; rewrite?: { regex: string; to: string }; s3?: unknown })
+      : undefined;
   };
   const api = ofType(graph, 'aws:apigatewayv2/api:Api')[0];
   const apiHost = api ? mockApiHost(api.name) : undefined;
@@ -286,7 +304,8 @@ export function checkGraph(graph: Graph): string[] {
   const distributions = ofType(graph, 'aws:cloudfront/distribution:Distribution');
   if (distributions.length !== 1) fail(`expected one CloudFront distribution (the router), found ${distributions.length}`);
   const url = graph.outputs.url;
-  if (typeof url !== 'string' || !/^https:\/\/[^/]+\.cloudfront\.net$/.test(url)) fail(`output "url" must be the router's https URL, is ${JSON.stringify(url)}`);
+  if (typeof url !== 'string' || !/^https:\/\/[^/]+\.cloudfront\.net$/.test(url))
+    fail(`output "url" must be the router's https URL, is ${JSON.stringify(url)}`);
 
   const siteBuild = ofType(graph, 'command:local:Command').find((c) => String(c.inputs.dir).endsWith('/packages/web'));
   if (!siteBuild) fail('the static site is not built from packages/web');

@@ -40,7 +40,10 @@ const one = (graph: Graph, type: string, name?: RegExp): GraphResource => {
 };
 const expectProblem = (graph: Graph, pattern: RegExp) => {
   const problems = checkGraph(graph);
-  assert.ok(problems.some((p) => pattern.test(p)), `expected a problem matching ${pattern}, got:\n${problems.join('\n') || '(none)'}`);
+  assert.ok(
+    problems.some((p) => pattern.test(p)),
+    `expected a problem matching ${pattern}, got:\n${problems.join('\n') || '(none)'}`,
+  );
 };
 
 describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
@@ -53,7 +56,11 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
     brokenFile = brokenConfig([
       { file: 'infra/model.ts', search: "path: '/readyz'", replace: "path: '/'" },
       { file: 'infra/model.ts', search: /max: SCALING\.max/, replace: 'max: 5' },
-      { file: 'infra/api.ts', search: "approve: 'packages/functions/src/handlers/approve.handler'", replace: "approve: 'packages/functions/src/handlers/revise.handler'" },
+      {
+        file: 'infra/api.ts',
+        search: "approve: 'packages/functions/src/handlers/approve.handler'",
+        replace: "approve: 'packages/functions/src/handlers/revise.handler'",
+      },
       { file: 'infra/api.ts', search: "actions: ['dynamodb:Scan']", replace: "actions: ['dynamodb:*']" },
       { file: 'infra/web.ts', search: /rewrite: \{[^}]*\},/, replace: '' },
       { file: 'sst.config.ts', search: "production ? 'retain' : 'remove'", replace: "'remove'" },
@@ -93,7 +100,10 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
       /production: reviews table is not retained/,
     ];
     for (const pattern of expected) {
-      assert.ok(problems.some((p) => pattern.test(p)), `missing ${pattern} in:\n${problems.join('\n')}`);
+      assert.ok(
+        problems.some((p) => pattern.test(p)),
+        `missing ${pattern} in:\n${problems.join('\n')}`,
+      );
     }
   });
 

@@ -23,17 +23,26 @@ describe('model-service Dockerfile', () => {
 
   it('flags syntax errors found by dockerfile-utils', () => {
     const messages = lintVariant('EXPOSE 8080', 'EXPOSE eighty');
-    assert.ok(messages.some((m) => m.startsWith('dockerfile-utils:')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.startsWith('dockerfile-utils:')),
+      messages.join('\n'),
+    );
   });
 
   it('flags a musl (Alpine) base image', () => {
     const messages = lintVariant('ARG NODE_IMAGE=node:24-bookworm-slim', 'ARG NODE_IMAGE=node:24-alpine');
-    assert.ok(messages.some((m) => m.includes('not glibc-based')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('not glibc-based')),
+      messages.join('\n'),
+    );
   });
 
   it('flags a base image of another Node major than 24', () => {
     const messages = lintVariant('ARG NODE_IMAGE=node:24-bookworm-slim', 'ARG NODE_IMAGE=node:22-bookworm-slim');
-    assert.ok(messages.some((m) => m.includes('is not Node 24')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('is not Node 24')),
+      messages.join('\n'),
+    );
   });
 
   it('flags a final stage that runs as root', () => {
@@ -44,24 +53,39 @@ describe('model-service Dockerfile', () => {
   it('flags a missing or curl-based HEALTHCHECK', () => {
     assert.ok(lintVariant(/^HEALTHCHECK[\s\S]*?\n(?=STOPSIGNAL)/m, '').some((m) => m.includes('no HEALTHCHECK')));
     const curl = lintVariant(/^HEALTHCHECK[\s\S]*?\n(?=STOPSIGNAL)/m, 'HEALTHCHECK CMD curl -f http://localhost:8080/readyz\n');
-    assert.ok(curl.some((m) => m.includes('exec form')), curl.join('\n'));
+    assert.ok(
+      curl.some((m) => m.includes('exec form')),
+      curl.join('\n'),
+    );
   });
 
   it('flags dev dependencies in the image', () => {
     const messages = lintVariant('npm ci --omit=dev', 'npm ci');
-    assert.ok(messages.some((m) => m.includes('--omit=dev')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('--omit=dev')),
+      messages.join('\n'),
+    );
   });
 
   it('flags an image without the model', () => {
     const messages = lintVariant(/^COPY packages\/model-service\/models models\n/m, '');
-    assert.ok(messages.some((m) => m.includes('model is baked in')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('model is baked in')),
+      messages.join('\n'),
+    );
   });
 
   it('flags a single-stage build and a shell-form CMD', () => {
     const single = 'FROM node:24-bookworm-slim\nENV NODE_ENV=production HOST=0.0.0.0 PORT=8080\nUSER node\nEXPOSE 8080\nCMD node main.mjs\n';
     const messages = lintDockerfile(single).map((p) => p.message);
-    assert.ok(messages.some((m) => m.includes('not multi-stage')), messages.join('\n'));
-    assert.ok(messages.some((m) => m.includes('exec-form CMD')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.includes('not multi-stage')),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => m.includes('exec-form CMD')),
+      messages.join('\n'),
+    );
   });
 });
 

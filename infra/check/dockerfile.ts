@@ -41,14 +41,12 @@ export function parseStages(content: string): { dockerfile: Dockerfile; stages: 
   const expand = (text: string) => text.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => args.get(name) ?? '');
   const stages = dockerfile.getFROMs().map((from, index) => {
     const image = expand(from.getImageName() ?? '') + (from.getImageTag() ? `:${expand(from.getImageTag() ?? '')}` : '');
-    const instructions = dockerfile
-      .getInstructions()
-      .filter((instruction) => {
-        const line = instruction.getRange().start.line;
-        const start = from.getRange().start.line;
-        const next = dockerfile.getFROMs()[index + 1]?.getRange().start.line ?? Number.POSITIVE_INFINITY;
-        return line >= start && line < next;
-      });
+    const instructions = dockerfile.getInstructions().filter((instruction) => {
+      const line = instruction.getRange().start.line;
+      const start = from.getRange().start.line;
+      const next = dockerfile.getFROMs()[index + 1]?.getRange().start.line ?? Number.POSITIVE_INFINITY;
+      return line >= start && line < next;
+    });
     return { name: from.getBuildStage() ?? String(index), image, instructions };
   });
   return { dockerfile, stages };
@@ -105,7 +103,10 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   for (const diagnostic of validate(content)) {
     // 1 = error, 2 = warning (LSP DiagnosticSeverity).
     if (diagnostic.severity === 1 || diagnostic.severity === 2) {
-      problems.push({ line: diagnostic.range.start.line + 1, message: `dockerfile-utils: ${typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value}` });
+      problems.push({
+        line: diagnostic.range.start.line + 1,
+        message: `dockerfile-utils: ${typeof diagnostic.message === 'string' ? diagnostic.message : diagnostic.message.value}`,
+      });
     }
   }
 
@@ -113,11 +114,17 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   if (stages.length < 2) problems.push({ line: null, message: 'not multi-stage: build and runtime must be separate stages' });
   for (const stage of stages) {
     if (/alpine|musl/i.test(stage.image) || stage.image === '') {
-      problems.push({ line: null, message: `stage ${stage.name}: base image "${stage.image}" is not glibc-based (onnxruntime-node does not load on musl)` });
+      problems.push({
+        line: null,
+        message: `stage ${stage.name}: base image "${stage.image}" is not glibc-based (onnxruntime-node does not load on musl)`,
+      });
     }
     const nodeMajor = /(?:^|\/)node:(\d+)/.exec(stage.image)?.[1];
     if (nodeMajor !== undefined && nodeMajor !== String(NODE_MAJOR)) {
-      problems.push({ line: null, message: `stage ${stage.name}: base image "${stage.image}" is not Node ${NODE_MAJOR} (the version the tests run on)` });
+      problems.push({
+        line: null,
+        message: `stage ${stage.name}: base image "${stage.image}" is not Node ${NODE_MAJOR} (the version the tests run on)`,
+      });
     }
   }
   const final = stages.at(-1);
@@ -126,7 +133,8 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
 
   const users = finalOf('USER');
   const user = users.at(-1)?.getArgumentsContent()?.trim() ?? '';
-  if (!user || /^(root|0)(:|$)/.test(user)) problems.push({ line: users.at(-1) ? lineOf(users.at(-1)!) : null, message: 'final stage must switch to a non-root USER' });
+  if (!user || /^(root|0)(:|$)/.test(user))
+    problems.push({ line: users.at(-1) ? lineOf(users.at(-1)!) : null, message: 'final stage must switch to a non-root USER' });
 
   const healthchecks = finalOf('HEALTHCHECK');
   const health = healthchecks.at(-1);
@@ -138,13 +146,15 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   }
 
   const cmd = finalOf('CMD').at(-1);
-  if (!cmd || !execForm(cmd)) problems.push({ line: cmd ? lineOf(cmd) : null, message: 'final stage needs an exec-form CMD (signals reach node directly)' });
+  if (!cmd || !execForm(cmd))
+    problems.push({ line: cmd ? lineOf(cmd) : null, message: 'final stage needs an exec-form CMD (signals reach node directly)' });
 
   const env = new Map(finalOf('ENV').flatMap(envPairs));
   const exposed = finalOf('EXPOSE').flatMap((i) => i.getArguments().map((a) => a.getValue().split('/')[0]));
   if (!env.get('PORT')) problems.push({ line: null, message: 'final stage must set ENV PORT' });
   else if (!exposed.includes(env.get('PORT'))) problems.push({ line: null, message: `final stage must EXPOSE its PORT ${env.get('PORT')}` });
-  if (env.get('HOST') !== '0.0.0.0') problems.push({ line: null, message: 'final stage must set ENV HOST=0.0.0.0 (the service binds 127.0.0.1 by default)' });
+  if (env.get('HOST') !== '0.0.0.0')
+    problems.push({ line: null, message: 'final stage must set ENV HOST=0.0.0.0 (the service binds 127.0.0.1 by default)' });
   if (env.get('NODE_ENV') !== 'production') problems.push({ line: null, message: 'final stage must set ENV NODE_ENV=production' });
 
   const copies = finalOf('COPY');
@@ -154,9 +164,14 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
   const modulesCopy = copies.find((c) => c.getArguments().some((a) => a.getValue().endsWith('node_modules')));
   const fromStage = modulesCopy ? fromFlag(modulesCopy) : undefined;
   const depsStage = stages.find((s) => s.name === fromStage);
-  const installsProdOnly = depsStage?.instructions.some((i) => keyword(i) === 'RUN' && /npm (ci|install)\b[^&|;]*--omit=dev/.test(i.getArgumentsContent() ?? ''));
+  const installsProdOnly = depsStage?.instructions.some(
+    (i) => keyword(i) === 'RUN' && /npm (ci|install)\b[^&|;]*--omit=dev/.test(i.getArgumentsContent() ?? ''),
+  );
   if (!modulesCopy || !depsStage || !installsProdOnly) {
-    problems.push({ line: modulesCopy ? lineOf(modulesCopy) : null, message: 'final stage must copy node_modules from a stage that ran `npm ci --omit=dev` (production dependencies only)' });
+    problems.push({
+      line: modulesCopy ? lineOf(modulesCopy) : null,
+      message: 'final stage must copy node_modules from a stage that ran `npm ci --omit=dev` (production dependencies only)',
+    });
   }
 
   for (const stage of stages) {
@@ -164,7 +179,10 @@ export function lintDockerfile(content: string): DockerfileProblem[] {
       const text = run.getArgumentsContent() ?? '';
       const stageEnv = new Map(stage.instructions.filter((i) => keyword(i) === 'ENV').flatMap(envPairs));
       if (/npm (ci|install)\b/.test(text) && !text.includes('--ignore-scripts') && stageEnv.get('ONNXRUNTIME_NODE_INSTALL') !== 'skip') {
-        problems.push({ line: lineOf(run), message: `stage ${stage.name}: npm install must skip onnxruntime-node's install script (--ignore-scripts or ENV ONNXRUNTIME_NODE_INSTALL=skip)` });
+        problems.push({
+          line: lineOf(run),
+          message: `stage ${stage.name}: npm install must skip onnxruntime-node's install script (--ignore-scripts or ENV ONNXRUNTIME_NODE_INSTALL=skip)`,
+        });
       }
     }
   }
@@ -183,7 +201,10 @@ export function dockerignoreMatcher(content: string): (relativePath: string) => 
     .filter((line) => line && !line.startsWith('#'))
     .map((line) => {
       const negate = line.startsWith('!');
-      const pattern = path.posix.normalize((negate ? line.slice(1) : line).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
+      const pattern = path.posix
+        .normalize((negate ? line.slice(1) : line).trim())
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '');
       let source = '';
       for (let i = 0; i < pattern.length; i += 1) {
         const char = pattern[i]!;
@@ -278,16 +299,15 @@ export async function replayDockerfile(options: {
           for (const source of sources) {
             const relative = from ? path.posix.resolve('/', source).slice(1) : path.posix.normalize(source);
             const absolute = path.join(sourceRoot, relative);
-            if (!fs.existsSync(absolute)) throw new Error(`COPY ${source}: not found in ${from ? `stage ${from}` : 'the context'} (line ${lineOf(instruction)})`);
+            if (!fs.existsSync(absolute))
+              throw new Error(`COPY ${source}: not found in ${from ? `stage ${from}` : 'the context'} (line ${lineOf(instruction)})`);
             const target = destination.endsWith('/') || sources.length > 1 ? path.join(map(destination), path.basename(relative)) : map(destination);
             fs.cpSync(absolute, target, {
               recursive: true,
               verbatimSymlinks: true,
               // Folders are always entered: a pattern below them may re-include files (as Docker does).
               filter: (file) =>
-                from !== undefined ||
-                fs.statSync(file).isDirectory() ||
-                !ignored(path.relative(options.context, file).split(path.sep).join('/')),
+                from !== undefined || fs.statSync(file).isDirectory() || !ignored(path.relative(options.context, file).split(path.sep).join('/')),
             });
           }
           break;

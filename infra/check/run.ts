@@ -73,17 +73,32 @@ async function main(): Promise<number> {
   const started = Date.now();
   console.log(`• tsc -p infra/tsconfig.json and run() under Pulumi mocks for ${STAGES.join(', ')} …`);
   const [typecheck, ...graphs] = await Promise.allSettled([
-    exec(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'infra/tsconfig.json', '--incremental', '--tsBuildInfoFile', '.sst/platform/.check/infra.tsbuildinfo'], {
-      cwd: REPO_ROOT,
-      maxBuffer: 16 * 1024 * 1024,
-    }),
+    exec(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        'infra/tsconfig.json',
+        '--incremental',
+        '--tsBuildInfoFile',
+        '.sst/platform/.check/infra.tsbuildinfo',
+      ],
+      {
+        cwd: REPO_ROOT,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    ),
     ...STAGES.map((stage) => evaluateCached({ stage })),
   ]);
   // The checker's own code (Node, not SST globals) has its own project.
-  const checkerTypes = await exec(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'infra/check/tsconfig.json'], {
-    cwd: REPO_ROOT,
-    maxBuffer: 16 * 1024 * 1024,
-  }).then(
+  const checkerTypes = await exec(
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'infra/check/tsconfig.json'],
+    {
+      cwd: REPO_ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  ).then(
     () => null,
     (error: { stdout?: string; message?: string }) => error.stdout || error.message || 'failed',
   );

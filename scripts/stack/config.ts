@@ -5,9 +5,7 @@ import { SecretSchema } from '@sentiment/core/trust';
 /** The repository root: the folder above `scripts/`. */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
-const flag = z
-  .enum(['0', '1', 'true', 'false'])
-  .transform((v) => v === '1' || v === 'true');
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 /**
  * Environment of `npm start` (`scripts/start.ts`), read once at start.

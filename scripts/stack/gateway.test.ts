@@ -85,7 +85,9 @@ describe('gateway', () => {
     // An upstream that drops every connection at once. (A port found free and released could be taken
     // by the gateway's own listen(0), which then proxied to itself until its headers overflowed.)
     dead = createNetServer((socket) => socket.destroy());
-    const deadUrl = await new Promise<string>((resolve) => dead.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(dead.address() as AddressInfo).port}`)));
+    const deadUrl = await new Promise<string>((resolve) =>
+      dead.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(dead.address() as AddressInfo).port}`)),
+    );
     const [deadApi, deadModel] = [deadUrl, deadUrl];
     downGateway = createGateway({ staticDir: join(staticDir, 'nope'), apiTarget: deadApi, modelTarget: deadModel, logger });
     downUrl = await listen(downGateway);
@@ -107,7 +109,12 @@ describe('gateway', () => {
     const before = seen.length;
     for (const path of ['/api/approve', '/model/predict']) {
       const body = 'x'.repeat(MAX_REQUEST_BODY_BYTES + 1);
-      const res = await fetch(`${gatewayUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${gatewayUrl}${path}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(5000),
+      });
       assert.equal(res.status, 413, path);
       assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'payload_too_large');
     }
@@ -161,7 +168,9 @@ describe('gateway', () => {
     const before = seen.length;
     const { port } = new URL(gatewayUrl);
     const answer = await new Promise<string>((resolve) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /api/revise HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"te'));
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write('POST /api/revise HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"te'),
+      );
       let text = '';
       socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
       socket.on('close', () => resolve(text));
@@ -213,7 +222,7 @@ describe('gateway', () => {
     assert.equal(await res.text(), '<h1>missing</h1>');
   });
 
-  it('answers the not-found page\'s own addresses with 404 too, not 200', async () => {
+  it("answers the not-found page's own addresses with 404 too, not 200", async () => {
     for (const path of ['/404', '/404.html', '/404/', '/404?x=1', '/%34%30%34', '/_not-found', '/_not-found.html']) {
       const res = await fetch(`${gatewayUrl}${path}`);
       assert.equal(res.status, 404, path);

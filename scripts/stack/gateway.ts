@@ -62,10 +62,7 @@ function staticHandler(dir: string, logger: Logger): (req: IncomingMessage, res:
       res.setHeader('x-content-type-options', 'nosniff');
       // sirv's type table (mrmime) has no type for .ico and would send an empty Content-Type.
       if (pathname.endsWith('.ico')) res.setHeader('content-type', 'image/x-icon');
-      res.setHeader(
-        'cache-control',
-        pathname.startsWith('/_next/static/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-      );
+      res.setHeader('cache-control', pathname.startsWith('/_next/static/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
     onNoMatch: notFound,
   });

@@ -57,20 +57,32 @@ describe('preflight', () => {
   });
 
   it('refuses a port in use, names the port and another one to use, and leaves the data folder free', async () => {
-    await rejectsWith(preflight(config({ PORT: String(busyPort) })), 'port_in_use', new RegExp(`^Port ${busyPort} on 127\\.0\\.0\\.1 is already in use.*PORT=3000 npm start\\.$`));
+    await rejectsWith(
+      preflight(config({ PORT: String(busyPort) })),
+      'port_in_use',
+      new RegExp(`^Port ${busyPort} on 127\\.0\\.0\\.1 is already in use.*PORT=3000 npm start\\.$`),
+    );
     assert.equal(existsSync(join(root, '.data', 'dynamodb.lock')), false);
   });
 
   it('refuses a data folder held by another live process, naming it and the fix', async () => {
     mkdirSync(join(root, 'held'), { recursive: true });
     writeFileSync(join(root, 'held', 'dynamodb.lock'), String(process.ppid));
-    await rejectsWith(preflight(config({ DATA_DIR: 'held' })), 'data_folder_locked', new RegExp(`^The data folder held/dynamodb is in use by another npm start \\(process ${process.ppid}\\).*DYNAMO_IN_MEMORY=1\\.$`));
+    await rejectsWith(
+      preflight(config({ DATA_DIR: 'held' })),
+      'data_folder_locked',
+      new RegExp(`^The data folder held/dynamodb is in use by another npm start \\(process ${process.ppid}\\).*DYNAMO_IN_MEMORY=1\\.$`),
+    );
   });
 
   it('refuses a MODEL_DIR without the model files, naming what is missing', async () => {
     mkdirSync(join(root, 'half'), { recursive: true });
     writeFileSync(join(root, 'half', 'model.onnx'), 'x');
-    await rejectsWith(preflight(config({ MODEL_DIR: 'half', DYNAMO_IN_MEMORY: '1' })), 'model_missing', /^MODEL_DIR=half lacks model\.json, tokenizer\.json; set MODEL_DIR/);
+    await rejectsWith(
+      preflight(config({ MODEL_DIR: 'half', DYNAMO_IN_MEMORY: '1' })),
+      'model_missing',
+      /^MODEL_DIR=half lacks model\.json, tokenizer\.json; set MODEL_DIR/,
+    );
   });
 
   it('refuses a missing models/CURRENT and suggests training', async () => {

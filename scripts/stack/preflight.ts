@@ -73,7 +73,10 @@ function resolveModelDir(config: StackConfig): string {
     const currentFile = join(modelsDir, 'CURRENT');
     const version = existsSync(currentFile) ? (readFileSync(currentFile, 'utf8').split('\n')[0] ?? '').trim() : '';
     if (!version) {
-      throw new PreflightError('model_missing', `No model to serve: ${shown(config, currentFile)} is missing or empty; ${train}, or set MODEL_DIR to a model version folder.`);
+      throw new PreflightError(
+        'model_missing',
+        `No model to serve: ${shown(config, currentFile)} is missing or empty; ${train}, or set MODEL_DIR to a model version folder.`,
+      );
     }
     modelDir = join(modelsDir, version);
   }

@@ -24,7 +24,13 @@ describe('bucketOf', () => {
     assert.equal(bucketOf('POST', '/model/batch-predict?x=1'), 'predictions');
     assert.equal(bucketOf('POST', '/api/approve'), 'reviews');
     assert.equal(bucketOf('POST', '/api/revise'), 'reviews');
-    for (const [method, path] of [['GET', '/model/readyz'], ['GET', '/api/getcsv'], ['POST', '/api/operator/session'], ['GET', '/'], ['GET', '/model/predict']] as const) {
+    for (const [method, path] of [
+      ['GET', '/model/readyz'],
+      ['GET', '/api/getcsv'],
+      ['POST', '/api/operator/session'],
+      ['GET', '/'],
+      ['GET', '/model/predict'],
+    ] as const) {
       assert.equal(bucketOf(method, path), undefined, `${method} ${path}`);
     }
   });

@@ -51,7 +51,11 @@ export function readOrCreateSecret(file: string): string {
  * The stack's secrets: `OPERATOR_TOKEN` / `PREDICTION_SECRET` when set (already validated by the
  * stack config), else `<dataDir>/operator-token` / `<dataDir>/prediction-secret`, created on first start.
  */
-export function resolveStackSecrets(options: { dataDir: string; operatorToken?: string | undefined; predictionSecret?: string | undefined }): StackSecrets {
+export function resolveStackSecrets(options: {
+  dataDir: string;
+  operatorToken?: string | undefined;
+  predictionSecret?: string | undefined;
+}): StackSecrets {
   const needFiles = options.operatorToken === undefined || options.predictionSecret === undefined;
   if (needFiles) mkdirSync(options.dataDir, { recursive: true });
   const operatorTokenFile = options.operatorToken === undefined ? join(options.dataDir, SECRET_FILES.operatorToken) : undefined;

@@ -61,8 +61,7 @@ export async function startStack(config: StackConfig, logger: Logger, options: S
     const webDir = join(config.repoRoot, 'packages', 'web');
     const outDir = join(webDir, 'out');
     const needBuild =
-      config.webBuild === 'always' ||
-      (config.webBuild === 'auto' && webBuildNeeded(outDir, [webDir, join(config.repoRoot, 'packages', 'core')]));
+      config.webBuild === 'always' || (config.webBuild === 'auto' && webBuildNeeded(outDir, [webDir, join(config.repoRoot, 'packages', 'core')]));
     if (needBuild) {
       logger.info('building the web app (packages/web/out)');
       await runToEnd('npm', ['run', 'build', '-w', 'packages/web'], {
@@ -124,11 +123,24 @@ export async function startStack(config: StackConfig, logger: Logger, options: S
     logger.info({ url: modelOrigin, modelServicePid: modelService.process.pid }, 'model service ready');
 
     const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, operatorToken: secrets.operatorToken, logger });
-    const gateway = await startGateway({ staticDir: outDir, apiTarget: api.url, modelTarget: modelOrigin, logger, rateLimit, port: config.port, host: config.host });
+    const gateway = await startGateway({
+      staticDir: outDir,
+      apiTarget: api.url,
+      modelTarget: modelOrigin,
+      logger,
+      rateLimit,
+      port: config.port,
+      host: config.host,
+    });
     cleanups.push(() => gateway.close());
     const port = new URL(gateway.url).port || '80';
     const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
-    return { url: `http://${shownHost}:${port}`, close: closeAll, modelServiceExited: modelService.exited, operatorTokenFile: secrets.operatorTokenFile };
+    return {
+      url: `http://${shownHost}:${port}`,
+      close: closeAll,
+      modelServiceExited: modelService.exited,
+      operatorTokenFile: secrets.operatorTokenFile,
+    };
   } catch (err) {
     await closeAll();
     throw err;

@@ -22,7 +22,31 @@ import { ensureReviewsTable } from '../src/local/dynamo.ts';
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' } } });
 const sizes = values.sizes.split(',').map(Number);
 const TABLE = 'reviews-bench';
-const WORDS = ['I', 'was', 'so', 'angry', 'when', 'my', 'friend', 'lied', 'to', 'me', 'about', 'the', 'exam', 'café', 'naïve', '😀', 'felt', 'ashamed', 'afraid', '"really"', 'home,', 'night;', 'alone'];
+const WORDS = [
+  'I',
+  'was',
+  'so',
+  'angry',
+  'when',
+  'my',
+  'friend',
+  'lied',
+  'to',
+  'me',
+  'about',
+  'the',
+  'exam',
+  'café',
+  'naïve',
+  '😀',
+  'felt',
+  'ashamed',
+  'afraid',
+  '"really"',
+  'home,',
+  'night;',
+  'alone',
+];
 
 function syntheticReview(i: number): StoredReview {
   const length = 12 + (i % 30);
@@ -53,7 +77,15 @@ const { endpoint } = JSON.parse(line) as { endpoint: string };
 const client = createDocumentClient({ endpoint });
 await ensureReviewsTable(client, TABLE);
 const operatorToken = generateSecret();
-const api = await startApiServer({ port: 0, tableName: TABLE, endpoint, logger: pino({ level: 'silent' }), ensureTable: false, operatorToken, predictionSecret: generateSecret() });
+const api = await startApiServer({
+  port: 0,
+  tableName: TABLE,
+  endpoint,
+  logger: pino({ level: 'silent' }),
+  ensureTable: false,
+  operatorToken,
+  predictionSecret: generateSecret(),
+});
 
 async function store(from: number, to: number): Promise<number> {
   const started = performance.now();
@@ -91,12 +123,13 @@ async function exportOnce(liveHeap = false): Promise<{ rows: number; bytes: numb
   };
   // With liveHeap, sample only right after each forced GC, so garbage does not count.
   const sampler = setInterval(liveHeap ? () => undefined : sample, 10);
-  const collector = liveHeap && globalThis.gc
-    ? setInterval(() => {
-        globalThis.gc?.();
-        sample();
-      }, 200)
-    : undefined;
+  const collector =
+    liveHeap && globalThis.gc
+      ? setInterval(() => {
+          globalThis.gc?.();
+          sample();
+        }, 200)
+      : undefined;
   const started = performance.now();
   const response = await fetch(`${api.url}/api/getcsv`, { headers: { authorization: `Bearer ${operatorToken}` } });
   if (response.status !== 200 || !response.body) throw new Error(`getcsv answered ${response.status}`);

@@ -26,7 +26,12 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PREDICTION_SECRET: SecretSchema,
     OPERATOR_TOKEN: SecretSchema,
-    PREDICTION_TOKEN_MAX_AGE_S: z.coerce.number().int().min(1).max(30 * 24 * 3600).optional(),
+    PREDICTION_TOKEN_MAX_AGE_S: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 3600)
+      .optional(),
   })
   .transform((env) => ({
     tableName: env.REVIEWS_TABLE,
@@ -36,7 +41,8 @@ const EnvSchema = z
     logLevel: env.LOG_LEVEL,
     predictionSecret: env.PREDICTION_SECRET,
     operatorToken: env.OPERATOR_TOKEN,
-    predictionTokenMaxAgeMs: env.PREDICTION_TOKEN_MAX_AGE_S === undefined ? DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS : env.PREDICTION_TOKEN_MAX_AGE_S * 1000,
+    predictionTokenMaxAgeMs:
+      env.PREDICTION_TOKEN_MAX_AGE_S === undefined ? DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS : env.PREDICTION_TOKEN_MAX_AGE_S * 1000,
   }));
 
 export type FunctionsConfig = z.output<typeof EnvSchema>;

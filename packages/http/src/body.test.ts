@@ -19,17 +19,36 @@ const codeOf = (fn: () => unknown): string => {
 
 describe('JSON body checks shared by every server', () => {
   it('accepts application/json with no charset or UTF-8; refuses other types, charsets and encodings with 415', () => {
-    assert.equal(codeOf(() => checkJsonHeaders('application/json', undefined)), 'none');
-    assert.equal(codeOf(() => checkJsonHeaders('Application/JSON; charset="UTF-8"', 'identity')), 'none');
-    for (const [type, encoding] of [[undefined, undefined], ['text/plain', undefined], ['application/json; charset=latin1', undefined], ['application/json;;;=', undefined], ['application/json', 'gzip']]) {
-      assert.equal(codeOf(() => checkJsonHeaders(type, encoding)), 'unsupported_media_type', `${type} ${encoding}`);
+    assert.equal(
+      codeOf(() => checkJsonHeaders('application/json', undefined)),
+      'none',
+    );
+    assert.equal(
+      codeOf(() => checkJsonHeaders('Application/JSON; charset="UTF-8"', 'identity')),
+      'none',
+    );
+    for (const [type, encoding] of [
+      [undefined, undefined],
+      ['text/plain', undefined],
+      ['application/json; charset=latin1', undefined],
+      ['application/json;;;=', undefined],
+      ['application/json', 'gzip'],
+    ]) {
+      assert.equal(
+        codeOf(() => checkJsonHeaders(type, encoding)),
+        'unsupported_media_type',
+        `${type} ${encoding}`,
+      );
     }
   });
 
   it('parses UTF-8 JSON (a byte-order mark is dropped); empty, broken UTF-8 and broken JSON are 400 malformed_json', () => {
     assert.deepEqual(parseJsonBytes(Buffer.from('\uFEFF{"a":"é"}')), { a: 'é' });
     for (const bytes of [Buffer.alloc(0), Buffer.from([0x22, 0xc3, 0x28, 0x22]), Buffer.from('{"a":')]) {
-      assert.equal(codeOf(() => parseJsonBytes(bytes)), 'malformed_json');
+      assert.equal(
+        codeOf(() => parseJsonBytes(bytes)),
+        'malformed_json',
+      );
     }
   });
 
@@ -38,10 +57,22 @@ describe('JSON body checks shared by every server', () => {
     assert.deepEqual(readJsonEventBody({ headers: json, body: Buffer.from('{"x":1}').toString('base64'), isBase64Encoded: true }), { x: 1 });
     assert.deepEqual(readJsonEventBody({ headers: { 'Content-Type': 'application/json' }, body: '{"x":2}' }), { x: 2 });
     const big = JSON.stringify({ pad: 'x'.repeat(MAX_REQUEST_BODY_BYTES) });
-    assert.equal(codeOf(() => readJsonEventBody({ headers: json, body: big })), 'payload_too_large');
-    assert.equal(codeOf(() => readJsonEventBody({ headers: json, body: Buffer.from(big).toString('base64'), isBase64Encoded: true })), 'payload_too_large');
-    assert.equal(codeOf(() => readJsonEventBody({ headers: {}, body: big })), 'unsupported_media_type');
-    assert.equal(codeOf(() => readJsonEventBody({ headers: json })), 'malformed_json');
+    assert.equal(
+      codeOf(() => readJsonEventBody({ headers: json, body: big })),
+      'payload_too_large',
+    );
+    assert.equal(
+      codeOf(() => readJsonEventBody({ headers: json, body: Buffer.from(big).toString('base64'), isBase64Encoded: true })),
+      'payload_too_large',
+    );
+    assert.equal(
+      codeOf(() => readJsonEventBody({ headers: {}, body: big })),
+      'unsupported_media_type',
+    );
+    assert.equal(
+      codeOf(() => readJsonEventBody({ headers: json })),
+      'malformed_json',
+    );
   });
 });
 
@@ -88,18 +119,27 @@ describe('readJsonBody over a real connection', () => {
   it('reads a declared and a chunked body', async () => {
     const declared = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
     assert.deepEqual(await declared.json(), { a: 1 });
-    const chunked = await exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n', ['3\r\n{"a\r\n', '4\r\n":2}\r\n', '0\r\n\r\n']);
+    const chunked = await exchange(
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+      ['3\r\n{"a\r\n', '4\r\n":2}\r\n', '0\r\n\r\n'],
+    );
     assert.equal(chunked.status, 200);
   });
 
   it('refuses a declared length over 64 KiB at once with 413, without reading the body', async () => {
-    const result = await exchange(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_REQUEST_BODY_BYTES + 1}\r\n\r\n{"a":`);
+    const result = await exchange(
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_REQUEST_BODY_BYTES + 1}\r\n\r\n{"a":`,
+    );
     assert.deepEqual([result.status, result.code], [413, 'payload_too_large']);
   });
 
   it('refuses a chunked body with 413 as soon as it crosses 64 KiB, long before it ends', async () => {
     const chunk = `1000\r\n${'a'.repeat(0x1000)}\r\n`;
-    const result = await exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', Array<string>(100).fill(chunk), 2);
+    const result = await exchange(
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      Array<string>(100).fill(chunk),
+      2,
+    );
     assert.deepEqual([result.status, result.code], [413, 'payload_too_large']);
     assert.ok(result.written < 40, `answered after ${result.written} of 100 chunks`);
   });

@@ -103,7 +103,16 @@ export function readBodyBytes(req: IncomingMessage, limits: BodyLimits = {}): Pr
         // Not all of it was buffered after all (cannot happen with Node's parser): read the rest as a stream.
         req.unshift(bytes);
       }
-      const read: BodyRead = { chunks: [], size: 0, limit, timeoutMs: limits.timeoutMs ?? BODY_TIMEOUT_MS, timer: undefined, settled: false, resolve, reject };
+      const read: BodyRead = {
+        chunks: [],
+        size: 0,
+        limit,
+        timeoutMs: limits.timeoutMs ?? BODY_TIMEOUT_MS,
+        timer: undefined,
+        settled: false,
+        resolve,
+        reject,
+      };
       (req as ReadingRequest)[READ] = read;
       req.on('data', onData);
       req.on('end', onEnd);

@@ -17,13 +17,25 @@ describe('toErrorResponse', () => {
 
   it('maps an exposed 4xx http-error to the code of its status, and an unknown 4xx status to 400 malformed_request', () => {
     const httpError = (status: number) => Object.assign(new Error(`status ${status}`), { status, expose: true });
-    assert.deepEqual(toErrorResponse(httpError(413), 'r'), { status: 413, body: { error: { code: 'payload_too_large', message: 'status 413', requestId: 'r' } } });
+    assert.deepEqual(toErrorResponse(httpError(413), 'r'), {
+      status: 413,
+      body: { error: { code: 'payload_too_large', message: 'status 413', requestId: 'r' } },
+    });
     assert.equal(toErrorResponse(httpError(400), 'r').body.error.code, 'malformed_request');
-    assert.deepEqual(toErrorResponse(httpError(418), 'r'), { status: 400, body: { error: { code: 'malformed_request', message: 'status 418', requestId: 'r' } } });
+    assert.deepEqual(toErrorResponse(httpError(418), 'r'), {
+      status: 400,
+      body: { error: { code: 'malformed_request', message: 'status 418', requestId: 'r' } },
+    });
   });
 
   it('answers anything else 500 internal_error with the one generic message and no detail', () => {
-    for (const error of [new Error('secret detail'), Object.assign(new Error('secret'), { status: 404 }), Object.assign(new Error('secret'), { status: 502, expose: true }), 'a string', null]) {
+    for (const error of [
+      new Error('secret detail'),
+      Object.assign(new Error('secret'), { status: 404 }),
+      Object.assign(new Error('secret'), { status: 502, expose: true }),
+      'a string',
+      null,
+    ]) {
       const response = toErrorResponse(error, 'req-9');
       assert.equal(response.status, 500);
       assert.equal(response.body.error.code, 'internal_error');

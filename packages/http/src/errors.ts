@@ -37,10 +37,19 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
     return { status: error.status, body };
   }
   const http = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
-  if (http !== null && typeof http === 'object' && http.expose === true && typeof http.status === 'number' && http.status >= 400 && http.status < 500) {
+  if (
+    http !== null &&
+    typeof http === 'object' &&
+    http.expose === true &&
+    typeof http.status === 'number' &&
+    http.status >= 400 &&
+    http.status < 500
+  ) {
     const code = CODE_OF_STATUS[http.status];
     const message = String(http.message);
-    return code ? { status: http.status, body: { error: { code, message, requestId } } } : { status: 400, body: { error: { code: 'malformed_request', message, requestId } } };
+    return code
+      ? { status: http.status, body: { error: { code, message, requestId } } }
+      : { status: 400, body: { error: { code: 'malformed_request', message, requestId } } };
   }
   return { status: 500, body: { error: { code: 'internal_error', message: internalErrorMessage(requestId), requestId } } };
 }

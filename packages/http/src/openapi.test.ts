@@ -6,7 +6,10 @@ import { documentedRoutes, openApiDocument } from './openapi.ts';
 
 const COMMITTED = new URL('../../../docs/openapi.json', import.meta.url);
 
-type Operation = { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> }; responses: Record<string, { content?: Record<string, unknown> }> };
+type Operation = {
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, unknown> }>;
+};
 
 describe('the OpenAPI document', () => {
   it('docs/openapi.json is what the schemas give today (run `npm run openapi -w packages/http` after changing a schema or route)', () => {
@@ -27,12 +30,21 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(body('/model/predict').required, ['text']);
     assert.equal(body('/model/predict').additionalProperties, false);
     assert.match(String((body('/model/predict').properties as { text: { description: string } }).text.description), /1000 code points/);
-    assert.deepEqual(body('/api/approve').required, ['predictionId', 'text', 'predictedLabel', 'label', 'modelVersion', 'probabilities', 'predictionToken']);
+    assert.deepEqual(body('/api/approve').required, [
+      'predictionId',
+      'text',
+      'predictedLabel',
+      'label',
+      'modelVersion',
+      'probabilities',
+      'predictionToken',
+    ]);
   });
 
   it('every error response points at the one error body, whose code lists every code of core', () => {
     const document = openApiDocument();
-    const errorBody = (document.components as { schemas: { ErrorBody: { properties: { error: { properties: { code: { enum: string[] } } } } } } }).schemas.ErrorBody;
+    const errorBody = (document.components as { schemas: { ErrorBody: { properties: { error: { properties: { code: { enum: string[] } } } } } } })
+      .schemas.ErrorBody;
     assert.deepEqual(errorBody.properties.error.properties.code.enum, ERROR_CODES);
     const statuses = new Set(Object.values(ERROR_STATUS).map(String));
     for (const operations of Object.values(document.paths as Record<string, Record<string, Operation>>)) {

@@ -39,7 +39,14 @@ interface Route {
   errors: ErrorCode[];
 }
 
-const BODY_ERRORS: ErrorCode[] = ['malformed_json', 'invalid_field', 'request_timeout', 'payload_too_large', 'unsupported_media_type', 'internal_error'];
+const BODY_ERRORS: ErrorCode[] = [
+  'malformed_json',
+  'invalid_field',
+  'request_timeout',
+  'payload_too_large',
+  'unsupported_media_type',
+  'internal_error',
+];
 
 /** Every route of `/model/*` and `/api/*`, in the order the document lists them. */
 const ROUTES: Route[] = [
@@ -91,7 +98,8 @@ const ROUTES: Route[] = [
     method: 'post',
     path: '/api/approve',
     summary: 'Store the prediction with its label approved',
-    description: '`label` must equal `predictedLabel`, and `predictedLabel` must be the most probable label. The same body twice stores one review and answers 200 twice.',
+    description:
+      '`label` must equal `predictedLabel`, and `predictedLabel` must be the most probable label. The same body twice stores one review and answers 200 twice.',
     body: ApproveRequestSchema,
     ok: { 200: { description: 'The review as stored, `action: "approved"`', json: ReviewResponseSchema } },
     errors: [...BODY_ERRORS, 'invalid_prediction_token', 'conflict', 'too_many_requests'],
@@ -100,7 +108,8 @@ const ROUTES: Route[] = [
     method: 'post',
     path: '/api/revise',
     summary: 'Store the prediction with the label the person picked',
-    description: '`predictedLabel` must be the most probable label; `label` may be any of the seven (equal to `predictedLabel`, it is stored as approved).',
+    description:
+      '`predictedLabel` must be the most probable label; `label` may be any of the seven (equal to `predictedLabel`, it is stored as approved).',
     body: ReviseRequestSchema,
     ok: { 200: { description: 'The review as stored, `action: "revised"` (or `"approved"`)', json: ReviewResponseSchema } },
     errors: [...BODY_ERRORS, 'invalid_prediction_token', 'conflict', 'too_many_requests'],
@@ -110,13 +119,19 @@ const ROUTES: Route[] = [
     path: '/api/getcsv',
     summary: 'Download every review as sentiment.csv',
     description:
-      'RFC 4180 with CRLF line ends, UTF-8 with a byte-order mark; a text starting with =, +, -, @, tab, CR or \' gets one extra leading \'. No other query parameter is accepted.',
+      "RFC 4180 with CRLF line ends, UTF-8 with a byte-order mark; a text starting with =, +, -, @, tab, CR or ' gets one extra leading '. No other query parameter is accepted.",
     query: {
-      delimiter: { schema: z.enum(Object.keys(EXPORT_DELIMITERS) as [keyof typeof EXPORT_DELIMITERS]).default('comma'), description: '`semicolon` for spreadsheets in locales that expect `;`' },
+      delimiter: {
+        schema: z.enum(Object.keys(EXPORT_DELIMITERS) as [keyof typeof EXPORT_DELIMITERS]).default('comma'),
+        description: '`semicolon` for spreadsheets in locales that expect `;`',
+      },
     },
     ok: {
       200: { description: 'The CSV, as an attachment named sentiment.csv (locally, streamed)', media: 'text/csv; charset=utf-8' },
-      303: { description: 'In AWS: the CSV was written to S3; `Location` is a presigned link valid for 5 minutes', headers: { location: 'The presigned download link' } },
+      303: {
+        description: 'In AWS: the CSV was written to S3; `Location` is a presigned link valid for 5 minutes',
+        headers: { location: 'The presigned download link' },
+      },
     },
     errors: ['unauthorized', 'invalid_field', 'too_many_requests', 'internal_error'],
   },
@@ -130,7 +145,7 @@ const ROUTES: Route[] = [
   {
     method: 'get',
     path: '/api/operator/session',
-    summary: 'Whether this request is an operator\'s (bearer token or session cookie)',
+    summary: "Whether this request is an operator's (bearer token or session cookie)",
     ok: { 200: { description: '`{"operator": true}`', json: OperatorSessionSchema } },
     errors: ['unauthorized'],
   },
@@ -173,10 +188,15 @@ function errorResponses(codes: ErrorCode[]): Record<string, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   return Object.fromEntries(
-    [...byStatus].sort(([a], [b]) => a - b).map(([status, list]) => [
-      String(status),
-      { description: list.map((code) => `\`${code}\``).join(', '), content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } },
-    ]),
+    [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, list]) => [
+        String(status),
+        {
+          description: list.map((code) => `\`${code}\``).join(', '),
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
+        },
+      ]),
   );
 }
 
@@ -184,7 +204,9 @@ function operation(route: Route): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   for (const [status, ok] of Object.entries(route.ok)) {
     const content = ok.json ? { 'application/json': { schema: jsonSchema(ok.json, 'output') } } : ok.media ? { [ok.media]: {} } : undefined;
-    const headers = ok.headers ? Object.fromEntries(Object.entries(ok.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) : undefined;
+    const headers = ok.headers
+      ? Object.fromEntries(Object.entries(ok.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]))
+      : undefined;
     responses[status] = { description: ok.description, ...(headers ? { headers } : {}), ...(content ? { content } : {}) };
   }
   Object.assign(responses, errorResponses(route.errors));
@@ -194,7 +216,13 @@ function operation(route: Route): Record<string, unknown> {
     ...(route.description ? { description: route.description } : {}),
     ...(route.query
       ? {
-          parameters: Object.entries(route.query).map(([name, q]) => ({ name, in: 'query', required: false, description: q.description, schema: jsonSchema(q.schema, 'input') })),
+          parameters: Object.entries(route.query).map(([name, q]) => ({
+            name,
+            in: 'query',
+            required: false,
+            description: q.description,
+            schema: jsonSchema(q.schema, 'input'),
+          })),
         }
       : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),

@@ -78,7 +78,10 @@ export function createHttpServer(handler: RequestListener, options: HttpServerOp
  * within `timeoutMs` (default {@link SHUTDOWN_TIMEOUT_MS}; 0: cut at once), then every remaining
  * connection is cut. Resolves once closed; rejects with the error `server.close` reports.
  */
-export function closeGracefully(server: Server, { timeoutMs = SHUTDOWN_TIMEOUT_MS, logger }: { timeoutMs?: number; logger?: Logger } = {}): Promise<void> {
+export function closeGracefully(
+  server: Server,
+  { timeoutMs = SHUTDOWN_TIMEOUT_MS, logger }: { timeoutMs?: number; logger?: Logger } = {},
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const cut = (): void => {
       if (timeoutMs > 0) logger?.warn({ shutdownTimeoutMs: timeoutMs }, 'shutdown bound reached; closing remaining connections');
@@ -128,6 +131,8 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   const { status, body } = toErrorResponse(failure, requestId);
   const text = JSON.stringify(body);
   const headers = { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text), 'x-request-id': requestId, connection: 'close' };
-  const head = Object.entries(headers).map(([name, value]) => `${name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())}: ${value}\r\n`).join('');
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase())}: ${value}\r\n`)
+    .join('');
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${text}`);
 }

@@ -128,7 +128,10 @@ async function http(): Promise<{ healthz: Cost; predict: Cost }> {
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline || child.exitCode !== null) throw new Error('service did not become ready');
       await sleep(200);

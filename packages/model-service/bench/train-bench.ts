@@ -63,7 +63,10 @@ try {
   const [code] = (await once(child, 'exit')) as [number | null];
   const wall = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`train exited with ${code}`);
-  const info = JSON.parse(await readFile(path.join(dir, 'bench', 'model.json'), 'utf8')) as { trainingSeconds: number; evaluation: { metrics: { accuracy: number } } };
+  const info = JSON.parse(await readFile(path.join(dir, 'bench', 'model.json'), 'utf8')) as {
+    trainingSeconds: number;
+    evaluation: { metrics: { accuracy: number } };
+  };
   console.log(
     `wall ${wall.toFixed(1)} s (process start to exit), training ${info.trainingSeconds} s as recorded; CV accuracy ${info.evaluation.metrics.accuracy.toFixed(3)}`,
   );

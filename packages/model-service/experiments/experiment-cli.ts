@@ -11,7 +11,17 @@ import { EXIT_DATA, EXIT_USAGE, UsageError, endProgress, progress, resolveFromCa
 import { DataError, readLabelledCsv } from '../src/training/csv.ts';
 import { readCallerCwd } from '../src/training/env.ts';
 import { DEFAULT_RNN_OPTIONS, fitBiGru } from './rnn.ts';
-import { crossValidate, DEFAULT_TRAIN_OPTIONS, labelIndexes, stratifiedFolds, loadGlove, predictTrained, trainModel, type Glove, type TrainOptions } from '../src/training/pipeline.ts';
+import {
+  crossValidate,
+  DEFAULT_TRAIN_OPTIONS,
+  labelIndexes,
+  stratifiedFolds,
+  loadGlove,
+  predictTrained,
+  trainModel,
+  type Glove,
+  type TrainOptions,
+} from '../src/training/pipeline.ts';
 
 type Fit = (texts: string[], labels: Label[], fold: number) => Promise<(texts: string[]) => Promise<Float64Array>>;
 
@@ -171,7 +181,21 @@ async function main(): Promise<number> {
     if (!found) throw new UsageError(`--candidate must be one of ${Object.keys(CANDIDATES).join(', ')}`);
     candidate = found;
     const given = values;
-    const numberOf = (name: 'l2' | 'l2-dense' | 'glove-scale' | 'char-min' | 'char-max' | 'char-scale' | 'word-scale' | 'min-df' | 'word-max' | 'iterations' | 'supervised', key: keyof Tweak) => {
+    const numberOf = (
+      name:
+        | 'l2'
+        | 'l2-dense'
+        | 'glove-scale'
+        | 'char-min'
+        | 'char-max'
+        | 'char-scale'
+        | 'word-scale'
+        | 'min-df'
+        | 'word-max'
+        | 'iterations'
+        | 'supervised',
+      key: keyof Tweak,
+    ) => {
       const raw = given[name];
       if (typeof raw !== 'string') return;
       const n = Number(raw);
@@ -221,12 +245,19 @@ async function main(): Promise<number> {
   });
   // Folds past --max-folds are not trained; only the folds run are reported.
   const subsetNote = maxFolds < folds ? ` (only the first ${maxFolds} of ${folds} folds were run)` : '';
-  const cv = await crossValidate(data.texts, data.labels, folds, DEFAULT_TRAIN_OPTIONS.seed, async (trainTexts, trainLabels, fold) => {
-    if (fold >= maxFolds) return (batch) => Promise.resolve(new Float64Array(batch.length * LABELS.length).fill(NaN));
-    return fit(trainTexts, trainLabels, fold);
-  }, (fold, m) => {
-    if (fold < maxFolds) foldLines.push(`fold ${fold + 1}: accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macroF1.toFixed(4)}`);
-  });
+  const cv = await crossValidate(
+    data.texts,
+    data.labels,
+    folds,
+    DEFAULT_TRAIN_OPTIONS.seed,
+    async (trainTexts, trainLabels, fold) => {
+      if (fold >= maxFolds) return (batch) => Promise.resolve(new Float64Array(batch.length * LABELS.length).fill(NaN));
+      return fit(trainTexts, trainLabels, fold);
+    },
+    (fold, m) => {
+      if (fold < maxFolds) foldLines.push(`fold ${fold + 1}: accuracy ${m.accuracy.toFixed(4)}  macro-F1 ${m.macroF1.toFixed(4)}`);
+    },
+  );
   endProgress(isTty);
   const seconds = (performance.now() - started) / 1000;
   const foldAccuracy = cv.foldAccuracy.slice(0, maxFolds);
@@ -251,7 +282,9 @@ async function main(): Promise<number> {
   } else {
     console.log(`candidate ${values.candidate}: ${candidate.description}${subsetNote}`);
     console.log(foldLines.join('\n'));
-    console.log(`mean over folds: accuracy ${summary.meanFoldAccuracy.toFixed(4)}  macro-F1 ${summary.meanFoldMacroF1.toFixed(4)}  (${summary.seconds} s)`);
+    console.log(
+      `mean over folds: accuracy ${summary.meanFoldAccuracy.toFixed(4)}  macro-F1 ${summary.meanFoldMacroF1.toFixed(4)}  (${summary.seconds} s)`,
+    );
     if (maxFolds === folds) console.log(`\npooled out-of-fold metrics:\n${formatMetrics(cv.metrics)}`);
   }
   return 0;

@@ -29,12 +29,15 @@ describe('loadConfig', () => {
     const linked = JSON.stringify({ value: 'l'.repeat(43) });
     assert.equal(loadConfig({ PREDICTION_SECRET: secret, SST_RESOURCE_PredictionSecret: linked }, { packageDir: pkg }).predictionSecret, secret);
     assert.equal(loadConfig({ SST_RESOURCE_PredictionSecret: linked }, { packageDir: pkg }).predictionSecret, 'l'.repeat(43));
-    assert.throws(() => loadConfig({ PREDICTION_SECRET: 'too-short-secret' }, { packageDir: pkg }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /PREDICTION_SECRET: must be at least 43 characters/);
-      assert.doesNotMatch(error.message, /too-short-secret/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ PREDICTION_SECRET: 'too-short-secret' }, { packageDir: pkg }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /PREDICTION_SECRET: must be at least 43 characters/);
+        assert.doesNotMatch(error.message, /too-short-secret/);
+        return true;
+      },
+    );
     assert.throws(() => loadConfig({ SST_RESOURCE_PredictionSecret: 'not json' }, { packageDir: pkg }), /SST_RESOURCE_PredictionSecret/);
   });
 
@@ -60,11 +63,14 @@ describe('loadConfig', () => {
     ['an unknown log level', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL/],
   ] as const) {
     it(`rejects ${name} with a message naming the variable`, () => {
-      assert.throws(() => loadConfig(env, { packageDir: pkg }), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.match(error.message, pattern);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(env, { packageDir: pkg }),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, pattern);
+          return true;
+        },
+      );
     });
   }
 

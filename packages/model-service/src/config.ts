@@ -16,12 +16,7 @@ const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 const integer = (min: number, max: number, fallback: number) =>
   z.preprocess(
     unsetIfEmpty,
-    z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(min).max(max))
-      .default(fallback),
+    z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max)).default(fallback),
   );
 
 /**
@@ -117,10 +112,7 @@ export function loadProcessConfig(): Config {
  * Reads the configuration from an environment (`process.env` through {@link loadProcessConfig}, a plain object in tests).
  * @throws {ConfigError} naming each invalid variable and why.
  */
-export function loadConfig(
-  env: Record<string, string | undefined>,
-  options: { packageDir?: string; cwd?: string } = {},
-): Config {
+export function loadConfig(env: Record<string, string | undefined>, options: { packageDir?: string; cwd?: string } = {}): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -129,11 +121,7 @@ export function loadConfig(
   const e = parsed.data;
   const cwd = options.cwd ?? process.cwd();
   const modelDir =
-    e.MODEL_DIR === undefined
-      ? defaultModelDir(options.packageDir)
-      : isAbsolute(e.MODEL_DIR)
-        ? e.MODEL_DIR
-        : resolve(cwd, e.MODEL_DIR);
+    e.MODEL_DIR === undefined ? defaultModelDir(options.packageDir) : isAbsolute(e.MODEL_DIR) ? e.MODEL_DIR : resolve(cwd, e.MODEL_DIR);
   return {
     port: e.PORT,
     host: e.HOST,

@@ -38,9 +38,18 @@ const TRAINING_ONLY = /packages\/model-service\/(src\/training|experiments)\//;
 describe('what the service image bundles (src/main.ts as the Dockerfile builds it)', () => {
   it('holds the serving and feature code and nothing from src/training or experiments', async () => {
     const files = await bundledFiles('packages/model-service/src/main.ts');
-    assert.ok(files.some((f) => f.includes('model-service/src/serving/onnx-predictor.ts')), files.join('\n'));
-    assert.ok(files.some((f) => f.includes('model-service/src/features/featurizer.ts')), files.join('\n'));
-    assert.deepEqual(files.filter((f) => TRAINING_ONLY.test(f)), []);
+    assert.ok(
+      files.some((f) => f.includes('model-service/src/serving/onnx-predictor.ts')),
+      files.join('\n'),
+    );
+    assert.ok(
+      files.some((f) => f.includes('model-service/src/features/featurizer.ts')),
+      files.join('\n'),
+    );
+    assert.deepEqual(
+      files.filter((f) => TRAINING_ONLY.test(f)),
+      [],
+    );
   });
 
   it('negative control: the train command bundles training code, so the check can see it', async () => {

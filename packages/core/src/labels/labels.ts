@@ -32,8 +32,7 @@ export const ProbabilitiesSchema = z
     sadness: z.number().min(0).max(1),
     shame: z.number().min(0).max(1),
   })
-  .refine(
-    (p) => Math.abs(LABELS.reduce((sum, label) => sum + p[label], 0) - 1) <= PROBABILITY_SUM_TOLERANCE,
-    { message: `probabilities must sum to 1 (±${PROBABILITY_SUM_TOLERANCE})` },
-  );
+  .refine((p) => Math.abs(LABELS.reduce((sum, label) => sum + p[label], 0) - 1) <= PROBABILITY_SUM_TOLERANCE, {
+    message: `probabilities must sum to 1 (±${PROBABILITY_SUM_TOLERANCE})`,
+  });
 export type Probabilities = z.infer<typeof ProbabilitiesSchema>;

@@ -87,10 +87,7 @@ export const ApproveRequestSchema = z
 export type ApproveRequest = z.input<typeof ApproveRequestSchema>;
 
 /** `POST /api/revise` body: the person picks the final `label` (any of the seven). */
-export const ReviseRequestSchema = z
-  .strictObject(reviewFields)
-  .superRefine(checkStorableNumbers)
-  .refine(predictedLabelIsMostProbable, MOST_PROBABLE);
+export const ReviseRequestSchema = z.strictObject(reviewFields).superRefine(checkStorableNumbers).refine(predictedLabelIsMostProbable, MOST_PROBABLE);
 export type ReviseRequest = z.input<typeof ReviseRequestSchema>;
 
 /** A review after parsing: text normalised, every field checked. */

@@ -46,7 +46,11 @@ test('emoji survive unchanged', () => {
 
 test('empty or whitespace-only text is rejected as empty', () => {
   for (const text of ['', '   ', '\u00A0\t\r\n', '\u200B\u0000', '\uFEFF']) {
-    assert.equal(ruleOf(() => normalizeText(text)), 'empty', JSON.stringify(text));
+    assert.equal(
+      ruleOf(() => normalizeText(text)),
+      'empty',
+      JSON.stringify(text),
+    );
   }
 });
 
@@ -56,10 +60,17 @@ const BREAK_TEST_INVISIBLES = ['\u3164', '\u115F', '\uFFA0', '\u00AD', '\u2800',
 test('text made only of the break test invisibles, alone, repeated or mixed with spaces, is rejected as empty', () => {
   for (const c of BREAK_TEST_INVISIBLES) {
     for (const text of [c, c.repeat(50), ` ${c} ${c}\u200D${c}\u200C `]) {
-      assert.equal(ruleOf(() => normalizeText(text)), 'empty', JSON.stringify(text));
+      assert.equal(
+        ruleOf(() => normalizeText(text)),
+        'empty',
+        JSON.stringify(text),
+      );
     }
   }
-  assert.equal(ruleOf(() => normalizeText(BREAK_TEST_INVISIBLES.join(''))), 'empty');
+  assert.equal(
+    ruleOf(() => normalizeText(BREAK_TEST_INVISIBLES.join(''))),
+    'empty',
+  );
 });
 
 test('every default-ignorable code point and every blank filler is invisible: alone it is rejected as empty', () => {
@@ -72,7 +83,11 @@ test('every default-ignorable code point and every blank filler is invisible: al
   assert.ok(invisibles.length > 4000, `found ${invisibles.length}`); // U+E0000–E0FFF alone is 4,096
   for (const c of invisibles) {
     assert.equal(hasVisibleCharacter(c), false, c.codePointAt(0)!.toString(16));
-    assert.equal(ruleOf(() => normalizeText(`${c}${c}`)), 'empty', c.codePointAt(0)!.toString(16));
+    assert.equal(
+      ruleOf(() => normalizeText(`${c}${c}`)),
+      'empty',
+      c.codePointAt(0)!.toString(16),
+    );
   }
 });
 
@@ -140,8 +155,14 @@ test('dropping a character between a letter and its accent still yields NFC', ()
 });
 
 test('lone surrogates are rejected, paired ones are not', () => {
-  assert.equal(ruleOf(() => normalizeText('bad \uD83D text')), 'lone_surrogate');
-  assert.equal(ruleOf(() => normalizeText('bad \uDE00')), 'lone_surrogate');
+  assert.equal(
+    ruleOf(() => normalizeText('bad \uD83D text')),
+    'lone_surrogate',
+  );
+  assert.equal(
+    ruleOf(() => normalizeText('bad \uDE00')),
+    'lone_surrogate',
+  );
   assert.equal(normalizeText('ok \uD83D\uDE00'), 'ok 😀');
 });
 
@@ -149,7 +170,10 @@ test('length is counted in code points: the limit of emoji passes, one more fail
   const atLimit = '😀'.repeat(MAX_TEXT_CODE_POINTS);
   assert.equal(atLimit.length, 2 * MAX_TEXT_CODE_POINTS);
   assert.equal(countCodePoints(normalizeText(atLimit)), MAX_TEXT_CODE_POINTS);
-  assert.equal(ruleOf(() => normalizeText(`${atLimit}a`)), 'too_long');
+  assert.equal(
+    ruleOf(() => normalizeText(`${atLimit}a`)),
+    'too_long',
+  );
 });
 
 test('the too_long message names the limit', () => {
@@ -162,7 +186,10 @@ test('length is measured after normalisation, so stripped whitespace does not co
 });
 
 test('non-strings are rejected', () => {
-  assert.equal(ruleOf(() => normalizeText(42)), 'not_a_string');
+  assert.equal(
+    ruleOf(() => normalizeText(42)),
+    'not_a_string',
+  );
 });
 
 test('TextSchema returns the normalised text and reports the rule as a zod issue', () => {

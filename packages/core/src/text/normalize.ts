@@ -119,22 +119,13 @@ export function normalizeText(raw: unknown): string {
   if (!raw.isWellFormed()) {
     throw new TextRuleError('lone_surrogate', 'text contains a lone surrogate (malformed UTF-16)');
   }
-  const text = dropIgnorables(raw.replace(WHITESPACE_CONTROLS, ' ').replace(OTHER_CONTROLS, ''))
-    .normalize('NFC')
-    .replace(WHITESPACE_RUN, ' ')
-    .trim();
+  const text = dropIgnorables(raw.replace(WHITESPACE_CONTROLS, ' ').replace(OTHER_CONTROLS, '')).normalize('NFC').replace(WHITESPACE_RUN, ' ').trim();
   if (!hasVisibleCharacter(text)) {
-    throw new TextRuleError(
-      'empty',
-      'text is empty: nothing visible is left after removing whitespace, control and invisible characters',
-    );
+    throw new TextRuleError('empty', 'text is empty: nothing visible is left after removing whitespace, control and invisible characters');
   }
   const length = countCodePoints(text);
   if (length > MAX_TEXT_CODE_POINTS) {
-    throw new TextRuleError(
-      'too_long',
-      `text is ${length} characters long; the limit is ${MAX_TEXT_CODE_POINTS} characters (Unicode code points)`,
-    );
+    throw new TextRuleError('too_long', `text is ${length} characters long; the limit is ${MAX_TEXT_CODE_POINTS} characters (Unicode code points)`);
   }
   return text;
 }

@@ -85,12 +85,7 @@ export function signPrediction(fields: SignedFields, secret: string, issuedAt: D
  * @throws {ClientError} `invalid_prediction_token` (400) when the token is malformed, forged, made
  *   for another prediction (any field changed), or expired.
  */
-export function verifyPredictionToken(
-  token: string,
-  fields: SignedFields,
-  secret: string,
-  options: { now: Date; maxAgeMs?: number },
-): void {
+export function verifyPredictionToken(token: string, fields: SignedFields, secret: string, options: { now: Date; maxAgeMs?: number }): void {
   const match = TOKEN.exec(token);
   if (!match) throw new ClientError('invalid_prediction_token', 'predictionToken is not a token the model service issued');
   const issuedAtMs = Number(match[1]);

@@ -70,7 +70,10 @@ for (const delimiter of ['comma', 'semicolon'] as const) {
       assert.equal(record.length, EXPORT_COLUMNS.length);
       assert.equal(unguardSpreadsheetText(record[1]!), review.text, JSON.stringify(review.text));
       assert.deepEqual(record.slice(2, 7), [review.label, review.predictedLabel, review.action, review.modelVersion, review.createdAt]);
-      assert.deepEqual(record.slice(7).map(Number), LABELS.map((label) => review.probabilities[label]));
+      assert.deepEqual(
+        record.slice(7).map(Number),
+        LABELS.map((label) => review.probabilities[label]),
+      );
     });
   });
 }
@@ -91,7 +94,10 @@ test('the file starts with a UTF-8 byte-order mark and every record ends with CR
 test('formula-looking texts are written with exactly one leading apostrophe', async () => {
   const bytes = await csvOf(['=1+1', '-2', "'x", 'ok'].map(reviewWith), 'comma');
   const records = parse(bytes, { bom: true });
-  assert.deepEqual(records.slice(1).map((r) => r[1]), ["'=1+1", "'-2", "''x", 'ok']);
+  assert.deepEqual(
+    records.slice(1).map((r) => r[1]),
+    ["'=1+1", "'-2", "''x", 'ok'],
+  );
 });
 
 test('semicolon export keeps commas unquoted and quotes semicolons', async () => {
@@ -123,7 +129,14 @@ test('the export query accepts comma, semicolon or nothing and rejects anything 
   assert.deepEqual(parseExportQuery({}), { delimiter: 'comma' });
   assert.deepEqual(parseExportQuery({ delimiter: 'semicolon' }), { delimiter: 'semicolon' });
   assert.deepEqual(parseExportQuery({ delimiter: 'comma' }), { delimiter: 'comma' });
-  for (const query of [{ delimiter: 'tab' }, { delimiter: ';' }, { delimiter: '' }, { delimiter: 'comma,semicolon' }, { delimiter: 'toString' }, { format: 'csv' }]) {
+  for (const query of [
+    { delimiter: 'tab' },
+    { delimiter: ';' },
+    { delimiter: '' },
+    { delimiter: 'comma,semicolon' },
+    { delimiter: 'toString' },
+    { format: 'csv' },
+  ]) {
     assert.throws(
       () => parseExportQuery(query),
       (error: unknown) => error instanceof ClientError && error.status === 400 && error.code === 'invalid_field',

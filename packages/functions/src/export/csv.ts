@@ -91,10 +91,6 @@ async function* rowsOf(reviews: AsyncIterable<StoredReview>): AsyncGenerator<str
  * behind every export path (local HTTP stream, inline Lambda body, S3 upload).
  * @returns when `destination` has finished; rejects (and destroys the streams) on any error.
  */
-export async function writeReviewsCsv(
-  reviews: AsyncIterable<StoredReview>,
-  delimiter: ExportDelimiterName,
-  destination: Writable,
-): Promise<void> {
+export async function writeReviewsCsv(reviews: AsyncIterable<StoredReview>, delimiter: ExportDelimiterName, destination: Writable): Promise<void> {
   await pipeline(Readable.from(rowsOf(reviews)), stringify(csvOptions(delimiter)), destination);
 }

@@ -73,7 +73,14 @@ describe('the local adapter applies the download limits to getcsv', () => {
   let api: ApiServer;
   before(async () => {
     dynamo = await startLocalDynamo();
-    api = await startApiServer({ port: 0, tableName: 'reviews-limits', endpoint: dynamo.endpoint, logger: pino({ level: 'silent' }), ...TEST_TRUST, downloads: { maxConcurrent: 0 } });
+    api = await startApiServer({
+      port: 0,
+      tableName: 'reviews-limits',
+      endpoint: dynamo.endpoint,
+      logger: pino({ level: 'silent' }),
+      ...TEST_TRUST,
+      downloads: { maxConcurrent: 0 },
+    });
   });
   after(async () => {
     await api.close();

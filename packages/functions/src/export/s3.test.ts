@@ -98,8 +98,16 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
   test('the CSV lands in the bucket and the answer is 303 to a 5-minute link that downloads sentiment-semicolon.csv', async () => {
     const bodies = [reviewBody({ text: '=danger, "quoted"; café 😀' }), reviewBody({ label: 'fear' })];
     for (const body of bodies) await store.saveReview(parseOrThrow(ReviseRequestSchema, body));
-    const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), ...TEST_TRUST, exportTarget: { client: s3, bucket: 'exports-bucket' }, now: () => new Date('2024-02-03T04:05:06.007Z') });
-    const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', requestId: 'req-s3', headers: OPERATOR_AUTH }));
+    const handler = createGetCsvHandler({
+      store,
+      logger: pino({ level: 'silent' }),
+      ...TEST_TRUST,
+      exportTarget: { client: s3, bucket: 'exports-bucket' },
+      now: () => new Date('2024-02-03T04:05:06.007Z'),
+    });
+    const result = await handler(
+      toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', requestId: 'req-s3', headers: OPERATOR_AUTH }),
+    );
 
     assert.equal(result.statusCode, 303);
     const location = new URL(String(result.headers?.location));
@@ -120,13 +128,18 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
     const records = parse<Record<string, string>>(download, { bom: true, columns: true, delimiter: ';' });
     assert.deepEqual(Object.keys(records[0]!), [...EXPORT_COLUMNS]);
     assert.deepEqual(records.map((r) => r.id).sort(), bodies.map((b) => b.predictionId).sort());
-    assert.equal(records.find((r) => r.id === bodies[0]!.predictionId)!.text, "'=danger, \"quoted\"; café 😀");
+    assert.equal(records.find((r) => r.id === bodies[0]!.predictionId)!.text, '\'=danger, "quoted"; café 😀');
   });
 
   test('a failing upload is a 500 with the request id, not a hang', async () => {
     stub.failPuts.on = true;
     try {
-      const handler = createGetCsvHandler({ store, logger: pino({ level: 'silent' }), ...TEST_TRUST, exportTarget: { client: s3, bucket: 'exports-bucket' } });
+      const handler = createGetCsvHandler({
+        store,
+        logger: pino({ level: 'silent' }),
+        ...TEST_TRUST,
+        exportTarget: { client: s3, bucket: 'exports-bucket' },
+      });
       const result = await handler(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', requestId: 'req-s3-fail', headers: OPERATOR_AUTH }));
       assert.equal(result.statusCode, 500);
       assert.match(result.body ?? '', /"requestId":"req-s3-fail"/);
@@ -154,7 +167,9 @@ describe('getcsv with an export bucket: upload to S3, 303 to a presigned link', 
       }
     }
     stub.calls.length = 0;
-    const link = new URL(await exportReviewsToS3(synthetic(), 'comma', { client: s3, bucket: 'exports-bucket' }, { requestId: 'big', now: new Date(0) }));
+    const link = new URL(
+      await exportReviewsToS3(synthetic(), 'comma', { client: s3, bucket: 'exports-bucket' }, { requestId: 'big', now: new Date(0) }),
+    );
     const object = stub.objects.get(link.pathname);
     assert.ok(object);
     assert.ok(object.body.length > 6 * 1024 * 1024, `${object.body.length} bytes`);

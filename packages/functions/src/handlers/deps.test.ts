@@ -33,7 +33,9 @@ test('config: REVIEWS_TABLE and both secrets are required; an endpoint implies u
 test('the exported Lambda handler answers a JSON 500 with the request id when its configuration is missing', async (t) => {
   // This test needs an environment without REVIEWS_TABLE; skip where the runner sets one.
   if (process.env.REVIEWS_TABLE) return t.skip('REVIEWS_TABLE is set in this environment');
-  const result = await handler(toApiGatewayEvent({ method: 'POST', path: '/api/approve', requestId: 'cold-start', headers: { 'content-type': 'application/json' }, body: '{}' }));
+  const result = await handler(
+    toApiGatewayEvent({ method: 'POST', path: '/api/approve', requestId: 'cold-start', headers: { 'content-type': 'application/json' }, body: '{}' }),
+  );
   assert.equal(result.statusCode, 500);
   const body = ErrorBodySchema.parse(JSON.parse(result.body ?? ''));
   assert.equal(body.error.code, 'internal_error');

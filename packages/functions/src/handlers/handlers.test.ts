@@ -68,7 +68,11 @@ describe('approve and revise handlers on a real dynalite', () => {
     table = await startTestTable();
     const captured = captureLogger();
     logs = captured.lines;
-    deps = { store: createReviewStore({ client: table.client, tableName: table.tableName, now: steppingClock() }), logger: captured.logger, ...TEST_TRUST };
+    deps = {
+      store: createReviewStore({ client: table.client, tableName: table.tableName, now: steppingClock() }),
+      logger: captured.logger,
+      ...TEST_TRUST,
+    };
     approve = createApproveHandler(deps);
     revise = createReviseHandler(deps);
     getcsv = createGetCsvHandler(deps);
@@ -128,34 +132,134 @@ describe('approve and revise handlers on a real dynalite', () => {
   const bad: { name: string; event: () => ReturnType<typeof post>; status: number; code: string; message?: RegExp; handler?: 'approve' }[] = [
     { name: 'no content type', event: () => post(valid(), { headers: {} }), status: 415, code: 'unsupported_media_type' },
     { name: 'text/plain', event: () => post(valid(), { headers: { 'content-type': 'text/plain' } }), status: 415, code: 'unsupported_media_type' },
-    { name: 'form encoded', event: () => post(valid(), { headers: { 'content-type': 'application/x-www-form-urlencoded' } }), status: 415, code: 'unsupported_media_type' },
-    { name: 'latin1 JSON', event: () => post(valid(), { headers: { 'content-type': 'application/json; charset=latin1' } }), status: 415, code: 'unsupported_media_type' },
-    { name: 'garbled content type', event: () => post(valid(), { headers: { 'content-type': 'application/json;;;=' } }), status: 415, code: 'unsupported_media_type' },
+    {
+      name: 'form encoded',
+      event: () => post(valid(), { headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'latin1 JSON',
+      event: () => post(valid(), { headers: { 'content-type': 'application/json; charset=latin1' } }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      name: 'garbled content type',
+      event: () => post(valid(), { headers: { 'content-type': 'application/json;;;=' } }),
+      status: 415,
+      code: 'unsupported_media_type',
+    },
     { name: 'body over 64 KiB', event: () => post({ ...valid(), pad: 'x'.repeat(MAX_BODY_BYTES) }), status: 413, code: 'payload_too_large' },
-    { name: 'base64 body over 64 KiB', event: () => post(JSON.stringify({ ...valid(), pad: 'x'.repeat(MAX_BODY_BYTES) }), { base64: true }), status: 413, code: 'payload_too_large' },
+    {
+      name: 'base64 body over 64 KiB',
+      event: () => post(JSON.stringify({ ...valid(), pad: 'x'.repeat(MAX_BODY_BYTES) }), { base64: true }),
+      status: 413,
+      code: 'payload_too_large',
+    },
     { name: 'malformed JSON', event: () => post('{"predictionId": '), status: 400, code: 'malformed_json' },
     { name: 'empty body', event: () => post(''), status: 400, code: 'malformed_json' },
     { name: 'invalid UTF-8', event: () => post(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { base64: true }), status: 400, code: 'malformed_json' },
     { name: 'JSON array', event: () => post([valid()]), status: 400, code: 'invalid_field' },
     { name: 'JSON null', event: () => post('null'), status: 400, code: 'invalid_field' },
-    { name: 'missing field', event: () => post({ ...valid(), modelVersion: undefined }), status: 400, code: 'invalid_field', message: /modelVersion/ },
+    {
+      name: 'missing field',
+      event: () => post({ ...valid(), modelVersion: undefined }),
+      status: 400,
+      code: 'invalid_field',
+      message: /modelVersion/,
+    },
     { name: 'extra field', event: () => post({ ...valid(), admin: true }), status: 400, code: 'invalid_field', message: /admin/ },
     { name: 'unknown label', event: () => post({ ...valid(), label: 'happiness' }), status: 400, code: 'invalid_field', message: /label/ },
-    { name: 'predictionId not a UUID', event: () => post({ ...valid(), predictionId: 'abc' }), status: 400, code: 'invalid_field', message: /predictionId/ },
-    { name: 'probabilities not summing to 1', event: () => post({ ...valid(), probabilities: { ...valid().probabilities, joy: 0.9 } }), status: 400, code: 'invalid_field', message: /sum/ },
-    { name: 'probability missing', event: () => post({ ...valid(), probabilities: { ...valid().probabilities, shame: undefined } }), status: 400, code: 'invalid_field', message: /shame/ },
-    { name: 'probability 1e-131 (DynamoDB underflow)', event: () => post(withFear(1e-131)), status: 400, code: 'invalid_field', message: /probabilities\.fear.*1e-130/ },
+    {
+      name: 'predictionId not a UUID',
+      event: () => post({ ...valid(), predictionId: 'abc' }),
+      status: 400,
+      code: 'invalid_field',
+      message: /predictionId/,
+    },
+    {
+      name: 'probabilities not summing to 1',
+      event: () => post({ ...valid(), probabilities: { ...valid().probabilities, joy: 0.9 } }),
+      status: 400,
+      code: 'invalid_field',
+      message: /sum/,
+    },
+    {
+      name: 'probability missing',
+      event: () => post({ ...valid(), probabilities: { ...valid().probabilities, shame: undefined } }),
+      status: 400,
+      code: 'invalid_field',
+      message: /shame/,
+    },
+    {
+      name: 'probability 1e-131 (DynamoDB underflow)',
+      event: () => post(withFear(1e-131)),
+      status: 400,
+      code: 'invalid_field',
+      message: /probabilities\.fear.*1e-130/,
+    },
     { name: 'probability 5e-324', event: () => post(withFear(5e-324)), status: 400, code: 'invalid_field', message: /probabilities\.fear/ },
-    { name: 'approve with probability 5e-324', event: () => post(withFear(5e-324)), status: 400, code: 'invalid_field', message: /probabilities\.fear/, handler: 'approve' },
-    { name: 'modelVersion with a slash', event: () => post({ ...valid(), modelVersion: '../x' }), status: 400, code: 'invalid_field', message: /modelVersion/ },
+    {
+      name: 'approve with probability 5e-324',
+      event: () => post(withFear(5e-324)),
+      status: 400,
+      code: 'invalid_field',
+      message: /probabilities\.fear/,
+      handler: 'approve',
+    },
+    {
+      name: 'modelVersion with a slash',
+      event: () => post({ ...valid(), modelVersion: '../x' }),
+      status: 400,
+      code: 'invalid_field',
+      message: /modelVersion/,
+    },
     { name: 'empty text', event: () => post({ ...valid(), text: '' }), status: 400, code: 'invalid_field', message: /empty/ },
-    { name: 'whitespace-only text', event: () => post({ ...valid(), text: ' \u00A0\t\r\n\u200B ' }), status: 400, code: 'invalid_field', message: /empty/ },
-    { name: 'text of only invisible characters', event: () => post({ ...valid(), text: '\u3164 \u2800\u{E0020}\uFE0F\u00AD' }), status: 400, code: 'invalid_field', message: /empty/ },
-    { name: 'text over the limit', event: () => post({ ...valid(), text: '😀'.repeat(MAX_TEXT_CODE_POINTS + 1) }), status: 400, code: 'invalid_field', message: new RegExp(String(MAX_TEXT_CODE_POINTS)) },
-    { name: 'lone surrogate', event: () => post(JSON.stringify(valid()).replace('I passed', 'I \\ud83d passed')), status: 400, code: 'invalid_field', message: /surrogate/ },
+    {
+      name: 'whitespace-only text',
+      event: () => post({ ...valid(), text: ' \u00A0\t\r\n\u200B ' }),
+      status: 400,
+      code: 'invalid_field',
+      message: /empty/,
+    },
+    {
+      name: 'text of only invisible characters',
+      event: () => post({ ...valid(), text: '\u3164 \u2800\u{E0020}\uFE0F\u00AD' }),
+      status: 400,
+      code: 'invalid_field',
+      message: /empty/,
+    },
+    {
+      name: 'text over the limit',
+      event: () => post({ ...valid(), text: '😀'.repeat(MAX_TEXT_CODE_POINTS + 1) }),
+      status: 400,
+      code: 'invalid_field',
+      message: new RegExp(String(MAX_TEXT_CODE_POINTS)),
+    },
+    {
+      name: 'lone surrogate',
+      event: () => post(JSON.stringify(valid()).replace('I passed', 'I \\ud83d passed')),
+      status: 400,
+      code: 'invalid_field',
+      message: /surrogate/,
+    },
     { name: 'text not a string', event: () => post({ ...valid(), text: 42 }), status: 400, code: 'invalid_field', message: /text/ },
-    { name: 'predictedLabel that is not the most probable label', event: () => post({ ...valid(), predictedLabel: 'shame', label: 'shame' }), status: 400, code: 'invalid_field', message: /highest probability/ },
-    { name: 'approve with label ≠ predictedLabel', event: () => post({ ...valid(), label: 'shame' }), status: 400, code: 'invalid_field', message: /predictedLabel/, handler: 'approve' },
+    {
+      name: 'predictedLabel that is not the most probable label',
+      event: () => post({ ...valid(), predictedLabel: 'shame', label: 'shame' }),
+      status: 400,
+      code: 'invalid_field',
+      message: /highest probability/,
+    },
+    {
+      name: 'approve with label ≠ predictedLabel',
+      event: () => post({ ...valid(), label: 'shame' }),
+      status: 400,
+      code: 'invalid_field',
+      message: /predictedLabel/,
+      handler: 'approve',
+    },
   ];
 
   for (const c of bad) {
@@ -207,7 +311,9 @@ describe('approve and revise handlers on a real dynalite', () => {
   });
 
   test('getcsv?delimiter=semicolon uses ";"', async () => {
-    const result = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', headers: OPERATOR_AUTH }));
+    const result = await getcsv(
+      toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', rawQueryString: 'delimiter=semicolon', headers: OPERATOR_AUTH }),
+    );
     assert.equal(result.statusCode, 200);
     assert.ok(result.body?.startsWith(`\uFEFF${EXPORT_COLUMNS.join(';')}\r\n`));
   });

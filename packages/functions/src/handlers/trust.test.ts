@@ -76,25 +76,48 @@ describe('signed predictions and the operator role (issue 7)', () => {
   const refused: { name: string; body: () => ReviseRequest }[] = [
     { name: 'no real token (forged review)', body: () => ({ ...reviewBody(), predictionToken: 'made-up' }) },
     { name: 'a well-formed token with a forged MAC', body: () => ({ ...reviewBody(), predictionToken: `v1.${Date.now()}.${'A'.repeat(43)}` }) },
-    { name: 'a token signed under another secret', body: () => {
-      const body = reviewBody();
-      return { ...body, predictionToken: signPrediction({ ...body, label: body.predictedLabel }, generateSecret(), new Date()) };
-    } },
-    { name: 'one probability changed (tampered)', body: () => {
-      const body = reviewBody({ predictedLabel: 'joy' });
-      return { ...body, probabilities: { ...body.probabilities, joy: body.probabilities.joy + 0.0005, fear: body.probabilities.fear - 0.0005 } };
-    } },
-    { name: 'the predicted label changed', body: () => {
-      const body = reviewBody({ predictedLabel: 'joy' });
-      return { ...body, predictedLabel: 'anger', label: 'anger', probabilities: { ...body.probabilities, anger: body.probabilities.joy, joy: body.probabilities.anger } };
-    } },
+    {
+      name: 'a token signed under another secret',
+      body: () => {
+        const body = reviewBody();
+        return { ...body, predictionToken: signPrediction({ ...body, label: body.predictedLabel }, generateSecret(), new Date()) };
+      },
+    },
+    {
+      name: 'one probability changed (tampered)',
+      body: () => {
+        const body = reviewBody({ predictedLabel: 'joy' });
+        return { ...body, probabilities: { ...body.probabilities, joy: body.probabilities.joy + 0.0005, fear: body.probabilities.fear - 0.0005 } };
+      },
+    },
+    {
+      name: 'the predicted label changed',
+      body: () => {
+        const body = reviewBody({ predictedLabel: 'joy' });
+        return {
+          ...body,
+          predictedLabel: 'anger',
+          label: 'anger',
+          probabilities: { ...body.probabilities, anger: body.probabilities.joy, joy: body.probabilities.anger },
+        };
+      },
+    },
     { name: 'the model version changed', body: () => ({ ...reviewBody(), modelVersion: 'test-2' }) },
-    { name: 'an expired token (25 h old)', body: () => signed({ ...reviewBody(), predictionToken: undefined as never }, new Date(Date.now() - 25 * 3600 * 1000)) },
-    { name: 'a token replayed for another text', body: () => ({ ...reviewBody({ text: 'I love my new puppy' }), predictionToken: reviewBody({ text: 'I hate my new puppy' }).predictionToken }) },
+    {
+      name: 'an expired token (25 h old)',
+      body: () => signed({ ...reviewBody(), predictionToken: undefined as never }, new Date(Date.now() - 25 * 3600 * 1000)),
+    },
+    {
+      name: 'a token replayed for another text',
+      body: () => ({ ...reviewBody({ text: 'I love my new puppy' }), predictionToken: reviewBody({ text: 'I hate my new puppy' }).predictionToken }),
+    },
     { name: 'a token replayed for another predictionId', body: () => ({ ...reviewBody(), predictionToken: reviewBody().predictionToken }) },
   ];
   for (const c of refused) {
-    for (const [route, handler] of [['/api/approve', () => approve], ['/api/revise', () => revise]] as const) {
+    for (const [route, handler] of [
+      ['/api/approve', () => approve],
+      ['/api/revise', () => revise],
+    ] as const) {
       test(`${route}: ${c.name} → 400 invalid_prediction_token, nothing stored`, async () => {
         const body = c.body();
         const result = await handler()(post(route, body));
@@ -109,7 +132,12 @@ describe('signed predictions and the operator role (issue 7)', () => {
     const probabilities = Object.fromEntries(LABELS.map((l) => [l, l === 'anger' ? 0.94 : 0.01])) as ReviseRequest['probabilities'];
     const results = await Promise.all(
       Array.from({ length: 150 }, () =>
-        revise(post('/api/revise', { ...reviewBody({ text: 'I love my new puppy', predictedLabel: 'anger', probabilities }), predictionToken: 'v1.0.forged' })),
+        revise(
+          post('/api/revise', {
+            ...reviewBody({ text: 'I love my new puppy', predictedLabel: 'anger', probabilities }),
+            predictionToken: 'v1.0.forged',
+          }),
+        ),
       ),
     );
     assert.deepEqual(new Set(results.map((r) => r.statusCode)), new Set([400]));
@@ -123,7 +151,9 @@ describe('signed predictions and the operator role (issue 7)', () => {
     assert.equal(missing.statusCode, 401);
     assert.equal(errorCode(missing), 'unauthorized');
     const wrongToken = `${TEST_OPERATOR_TOKEN.slice(0, -1)}X`;
-    const wrong = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', requestId: 'wrong-token', headers: { authorization: `Bearer ${wrongToken}` } }));
+    const wrong = await getcsv(
+      toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', requestId: 'wrong-token', headers: { authorization: `Bearer ${wrongToken}` } }),
+    );
     assert.equal(wrong.statusCode, 401);
     const logged = logs.filter((line) => line.includes('operator authentication failed'));
     assert.ok(logged.some((line) => line.includes('"requestId":"no-token"') && line.includes('"credential":"missing"')));
@@ -134,18 +164,28 @@ describe('signed predictions and the operator role (issue 7)', () => {
   test('getcsv with the token → 200, by Authorization header and by session cookie', async () => {
     const byHeader = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: OPERATOR_AUTH }));
     assert.equal(byHeader.statusCode, 200);
-    const byCookie = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: { cookie: `theme=dark; sentiment_operator=${TEST_OPERATOR_TOKEN}` } }));
+    const byCookie = await getcsv(
+      toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: { cookie: `theme=dark; sentiment_operator=${TEST_OPERATOR_TOKEN}` } }),
+    );
     assert.equal(byCookie.statusCode, 200);
     assert.equal(byCookie.body, byHeader.body);
   });
 
   test('sign-in sets an HttpOnly, SameSite=Strict cookie on /api (Secure on HTTPS); a wrong token is 401 without a cookie', async () => {
-    const overHttp = await session(post('/api/operator/session', { token: TEST_OPERATOR_TOKEN }, { headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'http' } }));
+    const overHttp = await session(
+      post('/api/operator/session', { token: TEST_OPERATOR_TOKEN }, { headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'http' } }),
+    );
     assert.equal(overHttp.statusCode, 200);
     assert.deepEqual(JSON.parse(overHttp.body ?? ''), { operator: true });
     assert.deepEqual(overHttp.cookies, [`sentiment_operator=${TEST_OPERATOR_TOKEN}; Path=/api; HttpOnly; SameSite=Strict`]);
     assert.doesNotMatch(overHttp.body ?? '', new RegExp(TEST_OPERATOR_TOKEN));
-    const overHttps = await session(post('/api/operator/session', { token: TEST_OPERATOR_TOKEN }, { headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' } }));
+    const overHttps = await session(
+      post(
+        '/api/operator/session',
+        { token: TEST_OPERATOR_TOKEN },
+        { headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' } },
+      ),
+    );
     assert.match(overHttps.cookies?.[0] ?? '', /; Secure/);
     const wrong = await session(post('/api/operator/session', { token: 'not-the-token' }));
     assert.equal(wrong.statusCode, 401);
@@ -154,13 +194,18 @@ describe('signed predictions and the operator role (issue 7)', () => {
   });
 
   test('session GET says whether the cookie is valid; DELETE (sign-out) clears the cookie', async () => {
-    const signedIn = await session(toApiGatewayEvent({ method: 'GET', path: '/api/operator/session', headers: { cookie: `sentiment_operator=${TEST_OPERATOR_TOKEN}` } }));
+    const signedIn = await session(
+      toApiGatewayEvent({ method: 'GET', path: '/api/operator/session', headers: { cookie: `sentiment_operator=${TEST_OPERATOR_TOKEN}` } }),
+    );
     assert.equal(signedIn.statusCode, 200);
     const anonymous = await session(toApiGatewayEvent({ method: 'GET', path: '/api/operator/session' }));
     assert.equal(anonymous.statusCode, 401);
     const signOut = await session(toApiGatewayEvent({ method: 'DELETE', path: '/api/operator/session' }));
     assert.equal(signOut.statusCode, 200);
     assert.deepEqual(JSON.parse(signOut.body ?? ''), { operator: false });
-    assert.match(signOut.cookies?.[0] ?? '', /^sentiment_operator=; Max-Age=0; Path=\/api; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/);
+    assert.match(
+      signOut.cookies?.[0] ?? '',
+      /^sentiment_operator=; Max-Age=0; Path=\/api; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Strict$/,
+    );
   });
 });

@@ -19,7 +19,16 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
 
   before(async () => {
     dynamo = await startLocalDynamo();
-    api = await startApiServer({ port: 0, host: '127.0.0.1', tableName: TABLE, endpoint: dynamo.endpoint, logger: pino({ level: 'silent' }), exportPageSize: 3, bodyTimeoutMs: 300, ...TEST_TRUST });
+    api = await startApiServer({
+      port: 0,
+      host: '127.0.0.1',
+      tableName: TABLE,
+      endpoint: dynamo.endpoint,
+      logger: pino({ level: 'silent' }),
+      exportPageSize: 3,
+      bodyTimeoutMs: 300,
+      ...TEST_TRUST,
+    });
   });
   after(async () => {
     await api.close();
@@ -49,7 +58,10 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
   test('20 identical approvals in parallel all answer 200 and store one review', async () => {
     const body = reviewBody({ text: 'parallel twenty' });
     const responses = await Promise.all(Array.from({ length: 20 }, () => postJson('/api/approve', body)));
-    assert.deepEqual(responses.map((r) => r.status), Array(20).fill(200));
+    assert.deepEqual(
+      responses.map((r) => r.status),
+      Array(20).fill(200),
+    );
     const reviews = await Promise.all(responses.map(async (r) => ReviewResponseSchema.parse(await r.json()).review));
     assert.equal(new Set(reviews.map((r) => JSON.stringify(r))).size, 1);
     const client = createDocumentClient({ endpoint: dynamo.endpoint });
@@ -202,7 +214,7 @@ describe('local API adapter over HTTP on 127.0.0.1', () => {
     assert.equal(ErrorBodySchema.parse(JSON.parse(body)).error.code, 'payload_too_large');
   });
 
-  test('every response carries x-request-id, the caller\'s when it is sane, also in the error body', async () => {
+  test("every response carries x-request-id, the caller's when it is sane, also in the error body", async () => {
     const response = await fetch(`${api.url}/api/nope`, { headers: { 'x-request-id': 'trace-77' } });
     assert.equal(response.status, 404);
     assert.equal(response.headers.get('x-request-id'), 'trace-77');

@@ -45,7 +45,17 @@ describe('review store on a real dynalite', () => {
     assert.equal(review.createdAt, review.updatedAt);
     const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
     assert.deepEqual(Item, review);
-    assert.deepEqual(Object.keys(Item).sort(), ['action', 'createdAt', 'id', 'label', 'modelVersion', 'predictedLabel', 'probabilities', 'text', 'updatedAt']);
+    assert.deepEqual(Object.keys(Item).sort(), [
+      'action',
+      'createdAt',
+      'id',
+      'label',
+      'modelVersion',
+      'predictedLabel',
+      'probabilities',
+      'text',
+      'updatedAt',
+    ]);
   });
 
   test('the same request twice stores one item and answers the same review both times, updatedAt unchanged', async () => {
@@ -90,7 +100,9 @@ describe('review store on a real dynalite', () => {
       const [a, r] = await Promise.all([store.saveReview(parse(approve)), store.saveReview(parse(revise))]);
       assert.equal(a.action, a.label === 'sadness' ? 'approved' : 'revised');
       assert.equal(r.action, r.label === 'sadness' ? 'approved' : 'revised');
-      const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: approve.predictionId }, ConsistentRead: true }));
+      const { Item } = await table.client.send(
+        new GetCommand({ TableName: table.tableName, Key: { id: approve.predictionId }, ConsistentRead: true }),
+      );
       const final = Item as StoredReview;
       assert.ok(
         (final.label === 'sadness' && final.action === 'approved') || (final.label === 'guilt' && final.action === 'revised'),
@@ -151,10 +163,7 @@ describe('review store on a real dynalite', () => {
       const review = { ...body, probabilities: { ...body.probabilities, guilt: value } };
       await assert.rejects(
         store.saveReview(review),
-        (error: unknown) =>
-          error instanceof ClientError &&
-          error.code === 'invalid_field' &&
-          error.issues?.[0]?.path === 'probabilities.guilt',
+        (error: unknown) => error instanceof ClientError && error.code === 'invalid_field' && error.issues?.[0]?.path === 'probabilities.guilt',
         String(value),
       );
     }
@@ -162,7 +171,8 @@ describe('review store on a real dynalite', () => {
   });
 
   test('text is stored as written, less only what the text rules drop: joiners, selectors and flags stay', async () => {
-    const text = 'می\u200Cخواهم क्\u200Dष \u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u2764\uFE0F \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+    const text =
+      'می\u200Cخواهم क्\u200Dष \u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u2764\uFE0F \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
     const body = reviewBody({ text: `\u200B${text}\u00AD\u{E0041}` });
     assert.equal((await store.saveReview(parse(body))).text, text);
     const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
@@ -218,7 +228,10 @@ describe('paging the table to its end', () => {
     assert.deepEqual(all.map((r) => r.id).sort(), expected);
     const small = await collect(store.scanReviews({ pageSize: 7 }));
     assert.deepEqual(small.map((r) => r.id).sort(), expected);
-    assert.deepEqual(small.find((r) => r.id === items[42]!.id), items[42]);
+    assert.deepEqual(
+      small.find((r) => r.id === items[42]!.id),
+      items[42],
+    );
   });
 
   test('an empty table yields no reviews', async () => {

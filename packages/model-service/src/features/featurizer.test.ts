@@ -42,7 +42,11 @@ describe('Featurizer', () => {
     // "dog" is 2 of the 3 words found (afraid, dog, dog), so it carries 2/3 of the bag.
     const dogId = featurizer.gloveOffset + (config.glove?.vocab.indexOf('dog') ?? -1);
     assert.ok(Math.abs((f.weights[f.ids.indexOf(dogId)] ?? 0) - (2 * 2) / 3) < 1e-12);
-    assert.deepEqual([...f.ids].sort((a, b) => a - b), f.ids, 'ids are sorted');
+    assert.deepEqual(
+      [...f.ids].sort((a, b) => a - b),
+      f.ids,
+      'ids are sorted',
+    );
     assert.equal(new Set(f.ids).size, f.ids.length, 'ids are unique');
   });
 
@@ -50,7 +54,10 @@ describe('Featurizer', () => {
     const fresh = new Featurizer(config);
     const text = 'the dog was afraid of the dog';
     const first = fresh.features(text);
-    assert.ok(first.ids.some((id) => id >= fresh.charOffset && id < fresh.gloveOffset), 'has character n-grams');
+    assert.ok(
+      first.ids.some((id) => id >= fresh.charOffset && id < fresh.gloveOffset),
+      'has character n-grams',
+    );
     fresh.features('afraid happy dog');
     assert.deepEqual(fresh.features(text), first);
     assert.deepEqual(featurizer.features(text), first);

@@ -21,7 +21,14 @@ describe('createTokenizer follows the settings it is given', () => {
     });
     assert.deepEqual(tokenize('I CAN’T, she didn’t'), ['i', 'can', 'not', 'she', 'did', 'not']);
     // Reversed order: the generic rule fires first and leaves "ca not".
-    const reversed = createTokenizer({ ...PLAIN, lowercase: true, rewrites: [{ pattern: "n't\\b", replacement: ' not' }, { pattern: "\\bcan't\\b", replacement: 'can not' }] });
+    const reversed = createTokenizer({
+      ...PLAIN,
+      lowercase: true,
+      rewrites: [
+        { pattern: "n't\\b", replacement: ' not' },
+        { pattern: "\\bcan't\\b", replacement: 'can not' },
+      ],
+    });
     assert.deepEqual(reversed("can't"), ['ca', 'not']);
   });
 

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  BatchPredictResponseSchema,
-  ErrorBodySchema,
-  LABELS,
-  MAX_BATCH_TEXTS,
-  MAX_TEXT_CODE_POINTS,
-  PredictResponseSchema,
-} from '@sentiment/core';
+import { BatchPredictResponseSchema, ErrorBodySchema, LABELS, MAX_BATCH_TEXTS, MAX_TEXT_CODE_POINTS, PredictResponseSchema } from '@sentiment/core';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
 import { startServer } from './server.ts';
@@ -74,7 +67,10 @@ describe('model service routes', () => {
     const res = await postJson(s.url, '/batch-predict', { texts });
     assert.equal(res.status, 200, res.text);
     const { predictions } = BatchPredictResponseSchema.parse(res.json);
-    assert.deepEqual(predictions.map((p) => p.label), texts.map((t) => FakePredictor.expectedLabel(t)));
+    assert.deepEqual(
+      predictions.map((p) => p.label),
+      texts.map((t) => FakePredictor.expectedLabel(t)),
+    );
     assert.equal(new Set(predictions.map((p) => p.predictionId)).size, texts.length);
     assert.equal(s.predictor.calls.length, before + 1);
   });
@@ -166,7 +162,11 @@ describe('model service errors: bad input is a 4xx with a JSON body, never a 5xx
   });
 
   it('missing body → 400 malformed_json', async () => {
-    const error = assertError(await send(s.url, '/predict', { method: 'POST', headers: { 'content-type': 'application/json' } }), 400, 'malformed_json');
+    const error = assertError(
+      await send(s.url, '/predict', { method: 'POST', headers: { 'content-type': 'application/json' } }),
+      400,
+      'malformed_json',
+    );
     assert.match(error.message, /missing|empty/);
     assertError(await post(''), 400, 'malformed_json');
   });
@@ -282,7 +282,10 @@ describe('model service errors: bad input is a 4xx with a JSON body, never a 5xx
 
   it(`${MAX_BATCH_TEXTS + 1} texts → 400; an empty array → 400; texts not an array → 400`, async () => {
     const tooMany = Array.from({ length: MAX_BATCH_TEXTS + 1 }, () => 'x');
-    assert.match(assertError(await post(JSON.stringify({ texts: tooMany }), 'application/json', '/batch-predict'), 400, 'invalid_field').message, /256/);
+    assert.match(
+      assertError(await post(JSON.stringify({ texts: tooMany }), 'application/json', '/batch-predict'), 400, 'invalid_field').message,
+      /256/,
+    );
     assertError(await post('{"texts": []}', 'application/json', '/batch-predict'), 400, 'invalid_field');
     assertError(await post('{"texts": "one"}', 'application/json', '/batch-predict'), 400, 'invalid_field');
     assertError(await post('{"texts": [1, 2]}', 'application/json', '/batch-predict'), 400, 'invalid_field');
@@ -291,7 +294,11 @@ describe('model service errors: bad input is a 4xx with a JSON body, never a 5xx
 
   it('unknown route → 404 not_found', async () => {
     assertError(await send(s.url, '/nope'), 404, 'not_found');
-    assertError(await send(s.url, '/model/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' }), 404, 'not_found');
+    assertError(
+      await send(s.url, '/model/predict', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"x"}' }),
+      404,
+      'not_found',
+    );
   });
 
   it('wrong method → 405 method_not_allowed with Allow', async () => {

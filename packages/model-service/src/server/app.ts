@@ -98,7 +98,8 @@ export function createApp(options: AppOptions): Koa {
     } catch (error) {
       const response = toErrorResponse(error, requestId);
       if (isServerFault(response)) logger.error({ err: error, requestId, method: ctx.method, path: ctx.path }, 'request failed');
-      else if (response.status < 500) logger.info({ requestId, method: ctx.method, path: ctx.path, status: response.status, code: response.body.error.code }, 'client error');
+      else if (response.status < 500)
+        logger.info({ requestId, method: ctx.method, path: ctx.path, status: response.status, code: response.body.error.code }, 'client error');
       ctx.status = response.status;
       ctx.body = response.body;
     }

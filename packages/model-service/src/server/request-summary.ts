@@ -29,7 +29,10 @@ export function createRequestSummary(logger: Logger, intervalMs: number): Reques
     },
     flush() {
       if (requests === 0) return;
-      logger.info({ requests, byClass, meanMs: Math.round((totalMs / requests) * 100) / 100, maxMs: Math.round(maxMs * 100) / 100, intervalMs }, 'requests');
+      logger.info(
+        { requests, byClass, meanMs: Math.round((totalMs / requests) * 100) / 100, maxMs: Math.round(maxMs * 100) / 100, intervalMs },
+        'requests',
+      );
       requests = 0;
       totalMs = 0;
       maxMs = 0;

@@ -34,10 +34,19 @@ describe('signed predictions (issue 7)', () => {
     assert.match(prediction.predictionToken, new RegExp(`^v1\\.${ISSUED.getTime()}\\.`));
     verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, 'I love my new puppy'), SECRET, { now: ISSUED });
     // The raw text, another secret, or a changed probability do not verify.
-    assert.throws(() => verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, '  I love my\u200B new   puppy '), SECRET, { now: ISSUED }), ClientError);
-    assert.throws(() => verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, 'I love my new puppy'), generateSecret(), { now: ISSUED }), ClientError);
+    assert.throws(
+      () => verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, '  I love my\u200B new   puppy '), SECRET, { now: ISSUED }),
+      ClientError,
+    );
+    assert.throws(
+      () => verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, 'I love my new puppy'), generateSecret(), { now: ISSUED }),
+      ClientError,
+    );
     const tampered = { ...prediction, probabilities: { ...prediction.probabilities, joy: prediction.probabilities.joy + 0.001 } };
-    assert.throws(() => verifyPredictionToken(prediction.predictionToken, fieldsOf(tampered, 'I love my new puppy'), SECRET, { now: ISSUED }), ClientError);
+    assert.throws(
+      () => verifyPredictionToken(prediction.predictionToken, fieldsOf(tampered, 'I love my new puppy'), SECRET, { now: ISSUED }),
+      ClientError,
+    );
   });
 
   it('POST /batch-predict signs each item for its own text', async () => {
@@ -48,7 +57,10 @@ describe('signed predictions (issue 7)', () => {
     predictions.forEach((prediction, i) => {
       verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, texts[i]!), SECRET, { now: ISSUED });
       // Replaying a token for another item's text fails.
-      assert.throws(() => verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, texts[(i + 1) % texts.length]!), SECRET, { now: ISSUED }), ClientError);
+      assert.throws(
+        () => verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, texts[(i + 1) % texts.length]!), SECRET, { now: ISSUED }),
+        ClientError,
+      );
     });
   });
 });

@@ -70,16 +70,12 @@ export function send(
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      `${baseUrl}${path}`,
-      { method: options.method ?? 'GET', headers: options.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve(toRaw(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))));
-        res.on('error', reject);
-      },
-    );
+    const req = request(`${baseUrl}${path}`, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(toRaw(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))));
+      res.on('error', reject);
+    });
     req.on('error', reject);
     req.end(options.body);
   });

@@ -111,8 +111,13 @@ describe('the committed model (models/CURRENT)', () => {
       t.skip(`ISEAR training file not found at ${ISEAR_TRAIN} (set ISEAR_TRAIN_CSV); skipping the provenance check`);
       return;
     }
-    const sha = createHash('sha256').update(await readFile(ISEAR_TRAIN)).digest('hex');
+    const sha = createHash('sha256')
+      .update(await readFile(ISEAR_TRAIN))
+      .digest('hex');
     const data = predictor.describe()['data'] as Array<{ sha256: string }>;
-    assert.ok(data.some((d) => d.sha256 === sha), 'model.json lists the sha256 of train.csv');
+    assert.ok(
+      data.some((d) => d.sha256 === sha),
+      'model.json lists the sha256 of train.csv',
+    );
   });
 });

@@ -5,13 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LABELS } from '@sentiment/core';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
-import {
-  calibrate,
-  expectedCalibrationError,
-  fitTemperature,
-  reliabilitySvg,
-  scaledProbabilities,
-} from './calibration.ts';
+import { calibrate, expectedCalibrationError, fitTemperature, reliabilitySvg, scaledProbabilities } from './calibration.ts';
 import { buildDataset, logits as linearLogits } from './linear.ts';
 import { argmaxRows } from './metrics.ts';
 import { DEFAULT_TRAIN_OPTIONS, seededRandom, trainModel, writeModelDir } from './pipeline.ts';
@@ -64,7 +58,11 @@ describe('temperature scaling', () => {
     const fitRows = truth.flatMap((_, r) => (fold[r]! < 3 ? [r] : []));
     const testRows = truth.flatMap((_, r) => (fold[r]! >= 3 ? [r] : []));
     const rowsOf = (a: Float64Array, rows: number[]) => Float64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * K, (r + 1) * K))));
-    const t = fitTemperature(rowsOf(logits, fitRows), fitRows.map((r) => truth[r]!), K);
+    const t = fitTemperature(
+      rowsOf(logits, fitRows),
+      fitRows.map((r) => truth[r]!),
+      K,
+    );
     const heldTruth = testRows.map((r) => truth[r]!);
     const before = expectedCalibrationError(rowsOf(probs, testRows), heldTruth, K);
     const after = expectedCalibrationError(scaledProbabilities(rowsOf(logits, testRows), K, t), heldTruth, K);
@@ -93,12 +91,21 @@ describe('temperature scaling', () => {
 describe('the temperature folded into the exported ONNX graph', () => {
   it('makes ONNX Runtime serve softmax(logits / T) of the trained model', async () => {
     const { texts, labels } = syntheticData(140, 11);
-    const options = { ...DEFAULT_TRAIN_OPTIONS, features: { ...DEFAULT_TRAIN_OPTIONS.features, gloveScale: 0 }, linear: { ...DEFAULT_TRAIN_OPTIONS.linear, maxIterations: 40 } };
+    const options = {
+      ...DEFAULT_TRAIN_OPTIONS,
+      features: { ...DEFAULT_TRAIN_OPTIONS.features, gloveScale: 0 },
+      linear: { ...DEFAULT_TRAIN_OPTIONS.linear, maxIterations: 40 },
+    };
     const trained = trainModel(texts, labels, options, undefined);
     const dir = await mkdtemp(path.join(tmpdir(), 'calibrated-'));
     try {
       const metrics = { count: 0, accuracy: 0, macroF1: 0, perLabel: {}, confusion: { labels: [], matrix: [] } };
-      const info = { version: 'calibrated', createdAt: new Date(0).toISOString(), labels: [...LABELS], evaluation: { method: 'none (test model)', metrics } };
+      const info = {
+        version: 'calibrated',
+        createdAt: new Date(0).toISOString(),
+        labels: [...LABELS],
+        evaluation: { method: 'none (test model)', metrics },
+      };
       await writeModelDir(dir, trained, info, 2.5);
       const probes = syntheticData(20, 12).texts;
       const predictor = await loadOnnxPredictor(dir, { threads: 1 });

@@ -122,7 +122,10 @@ export function reliabilityBins(probs: ArrayLike<number>, truth: readonly number
  */
 export function expectedCalibrationError(probs: ArrayLike<number>, truth: readonly number[], classes: number, bins = 15): number {
   if (truth.length === 0) return 0;
-  return reliabilityBins(probs, truth, classes, bins).reduce((sum, bin) => sum + (bin.count * Math.abs(bin.accuracy - bin.confidence)) / truth.length, 0);
+  return reliabilityBins(probs, truth, classes, bins).reduce(
+    (sum, bin) => sum + (bin.count * Math.abs(bin.accuracy - bin.confidence)) / truth.length,
+    0,
+  );
 }
 
 /** What training stores about calibration in `model.json`. */
@@ -160,7 +163,14 @@ export function calibrate(probs: ArrayLike<number>, truth: readonly number[], fo
     const testRows = truth.flatMap((_, r) => (fold[r] === f ? [r] : []));
     const pick = (rows: number[]) => Float64Array.from(rows.flatMap((r) => Array.from(logits.subarray(r * classes, (r + 1) * classes))));
     // A single fold has nothing else to fit on: it uses the overall temperature.
-    const t = fitRows.length > 0 ? fitTemperature(pick(fitRows), fitRows.map((r) => truth[r]!), classes) : temperature;
+    const t =
+      fitRows.length > 0
+        ? fitTemperature(
+            pick(fitRows),
+            fitRows.map((r) => truth[r]!),
+            classes,
+          )
+        : temperature;
     const scaled = scaledProbabilities(pick(testRows), classes, t);
     testRows.forEach((r, j) => after.set(scaled.subarray(j * classes, (j + 1) * classes), r * classes));
   }

@@ -63,8 +63,16 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
     // Not a terminal: progress comes as whole lines, one per stage at least.
     const progressLines = result.stderr.split('\n').filter(Boolean);
     assert.ok(!result.stderr.includes('\r'), 'no carriage returns when stderr is not a terminal');
-    for (const stage of [/^read 280 rows/, /^cross-validation fold 1\/3: fitting/, /^cross-validation fold 3\/3: accuracy/, /^final model: fitting on all 280 rows/]) {
-      assert.ok(progressLines.some((line) => stage.test(line)), `a progress line matching ${stage} in:\n${result.stderr}`);
+    for (const stage of [
+      /^read 280 rows/,
+      /^cross-validation fold 1\/3: fitting/,
+      /^cross-validation fold 3\/3: accuracy/,
+      /^final model: fitting on all 280 rows/,
+    ]) {
+      assert.ok(
+        progressLines.some((line) => stage.test(line)),
+        `a progress line matching ${stage} in:\n${result.stderr}`,
+      );
     }
     const modelDir = path.join(dir, 'models', 'tiny-1');
     assert.ok(!existsSync(path.join(dir, 'models', 'CURRENT')), 'training promotes nothing');
@@ -93,7 +101,10 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
     const predictor = await loadOnnxPredictor(modelDir, { threads: 1 });
     try {
       const [p] = await predictor.predict(['I was furious and angry, it was unfair']);
-      assert.equal(LABELS.reduce((best, label) => (p![label] > p![best] ? label : best)), 'anger');
+      assert.equal(
+        LABELS.reduce((best, label) => (p![label] > p![best] ? label : best)),
+        'anger',
+      );
     } finally {
       await predictor.close();
     }
@@ -105,7 +116,14 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
   });
 
   it('exits 2 with the usage on a bad command line', async () => {
-    for (const args of [[], ['--data'], ['--data', 'x.csv', '--bogus'], ['--data', 'x.csv', '--folds', '1'], ['--data', 'x.csv', '--version', '../up'], ['--data', 'x.csv', '--promote']]) {
+    for (const args of [
+      [],
+      ['--data'],
+      ['--data', 'x.csv', '--bogus'],
+      ['--data', 'x.csv', '--folds', '1'],
+      ['--data', 'x.csv', '--version', '../up'],
+      ['--data', 'x.csv', '--promote'],
+    ]) {
       const result = await cli('train-cli.ts', args, dir);
       assert.equal(result.code, 2, `train ${args.join(' ')}`);
       assert.match(result.stderr, /Usage: npm run train/);

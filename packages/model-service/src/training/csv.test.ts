@@ -84,16 +84,44 @@ describe('parseLabelledCsv: ISEAR style', () => {
   it('stops on invalid UTF-8 with the file, the line and the byte, instead of reading U+FFFD', () => {
     const cases: Array<[string, Buffer, RegExp]> = [
       // Latin-1 "café": 0xE9 starts a character that the space after it cannot continue.
-      ['latin1', Buffer.concat([Buffer.from('text,label\nok,joy\ncaf'), Buffer.from([0xe9]), Buffer.from(' au lait,joy\n')]), /^f\.csv:3: not valid UTF-8 at byte 4 of the line \(0xe9\)/],
-      ['lone continuation byte', Buffer.from([...Buffer.from('text,label\r\nx'), 0x80, ...Buffer.from(',joy\r\n')]), /^f\.csv:2: not valid UTF-8 at byte 2 of the line \(0x80\)/],
-      ['overlong "/"', Buffer.from([...Buffer.from('text,label\n\nab'), 0xc0, 0xaf, ...Buffer.from(',joy\n')]), /^f\.csv:3: .* at byte 3 of the line \(0xc0\)/],
-      ['encoded surrogate', Buffer.from([...Buffer.from('text,label\nab'), 0xed, 0xa0, 0x80, ...Buffer.from(',joy\n')]), /^f\.csv:2: .* at byte 3 of the line \(0xed\)/],
-      ['unfinished € at the end of the file', Buffer.from([...Buffer.from('text,label\nok,joy\nab'), 0xe2, 0x82]), /^f\.csv:3: .* at byte 3 of the line \(0xe2\)/],
-      ['inside a quoted cell on its second line', Buffer.from([...Buffer.from('text,label\n"one\ntw'), 0xff, ...Buffer.from('o",joy\n')]), /^f\.csv:3: .* at byte 3 of the line \(0xff\)/],
+      [
+        'latin1',
+        Buffer.concat([Buffer.from('text,label\nok,joy\ncaf'), Buffer.from([0xe9]), Buffer.from(' au lait,joy\n')]),
+        /^f\.csv:3: not valid UTF-8 at byte 4 of the line \(0xe9\)/,
+      ],
+      [
+        'lone continuation byte',
+        Buffer.from([...Buffer.from('text,label\r\nx'), 0x80, ...Buffer.from(',joy\r\n')]),
+        /^f\.csv:2: not valid UTF-8 at byte 2 of the line \(0x80\)/,
+      ],
+      [
+        'overlong "/"',
+        Buffer.from([...Buffer.from('text,label\n\nab'), 0xc0, 0xaf, ...Buffer.from(',joy\n')]),
+        /^f\.csv:3: .* at byte 3 of the line \(0xc0\)/,
+      ],
+      [
+        'encoded surrogate',
+        Buffer.from([...Buffer.from('text,label\nab'), 0xed, 0xa0, 0x80, ...Buffer.from(',joy\n')]),
+        /^f\.csv:2: .* at byte 3 of the line \(0xed\)/,
+      ],
+      [
+        'unfinished € at the end of the file',
+        Buffer.from([...Buffer.from('text,label\nok,joy\nab'), 0xe2, 0x82]),
+        /^f\.csv:3: .* at byte 3 of the line \(0xe2\)/,
+      ],
+      [
+        'inside a quoted cell on its second line',
+        Buffer.from([...Buffer.from('text,label\n"one\ntw'), 0xff, ...Buffer.from('o",joy\n')]),
+        /^f\.csv:3: .* at byte 3 of the line \(0xff\)/,
+      ],
       ['UTF-16 with its byte-order mark', Buffer.from('\uFEFFtext,label\n', 'utf16le'), /^f\.csv:1: not valid UTF-8 at byte 1 of the line \(0xff\)/],
     ];
     for (const [name, bytes, expected] of cases) {
-      assert.throws(() => parseLabelledCsv(bytes, 'f.csv'), (error: unknown) => error instanceof DataError && expected.test(error.message), name);
+      assert.throws(
+        () => parseLabelledCsv(bytes, 'f.csv'),
+        (error: unknown) => error instanceof DataError && expected.test(error.message),
+        name,
+      );
     }
   });
 
@@ -142,7 +170,10 @@ describe('readLabelledCsv', () => {
       await writeFile(file, `${BOM}text;label\r\nsemicolon file;shame\r\n`);
       const data = await readLabelledCsv(file);
       assert.deepEqual(data.texts, ['semicolon file']);
-      await assert.rejects(readLabelledCsv(path.join(dir, 'missing.csv')), (error: unknown) => error instanceof DataError && /ENOENT/.test(error.message));
+      await assert.rejects(
+        readLabelledCsv(path.join(dir, 'missing.csv')),
+        (error: unknown) => error instanceof DataError && /ENOENT/.test(error.message),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

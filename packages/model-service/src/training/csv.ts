@@ -151,9 +151,7 @@ export function parseLabelledCsv(bytes: Buffer, file: string): LabelledData {
   const labelColumn = names.indexOf('label');
   const createdColumn = names.indexOf('created_at');
   if (textColumn < 0 || labelColumn < 0) {
-    throw new DataError(
-      `${file}:1: the header must name a "text" and a "label" column; found ${JSON.stringify(header.record)}`,
-    );
+    throw new DataError(`${file}:1: the header must name a "text" and a "label" column; found ${JSON.stringify(header.record)}`);
   }
   const data: LabelledData = {
     file,
@@ -168,9 +166,7 @@ export function parseLabelledCsv(bytes: Buffer, file: string): LabelledData {
     const line = startLine(info.bytes);
     const rawLabel = (record[labelColumn] ?? '').trim().toLowerCase();
     if (!(LABELS as readonly string[]).includes(rawLabel)) {
-      throw new DataError(
-        `${file}:${line}: unknown label ${JSON.stringify(record[labelColumn] ?? '')}; expected one of ${LABELS.join(', ')}`,
-      );
+      throw new DataError(`${file}:${line}: unknown label ${JSON.stringify(record[labelColumn] ?? '')}; expected one of ${LABELS.join(', ')}`);
     }
     let text: string;
     try {

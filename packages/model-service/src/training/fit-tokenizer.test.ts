@@ -25,7 +25,17 @@ describe('the default text settings (written into new models)', () => {
   it('expands contractions into words GloVe knows, with straight or curly apostrophes', () => {
     assert.deepEqual(tokenize("I didn't know I'm late"), ['i', 'did', 'not', 'know', 'i', 'am', 'late']);
     assert.deepEqual(tokenize('I didn’t, we’re, they’ve, you’ll, he’d'), [
-      'i', 'did', 'not', 'we', 'are', 'they', 'have', 'you', 'will', 'he', 'would',
+      'i',
+      'did',
+      'not',
+      'we',
+      'are',
+      'they',
+      'have',
+      'you',
+      'will',
+      'he',
+      'would',
     ]);
     assert.deepEqual(tokenize("can't won't ain't"), ['can', 'not', 'will', 'not', 'is', 'not']);
   });

@@ -36,7 +36,6 @@ export const DEFAULT_TEXT_SETTINGS: TextSettings = {
 /** Character n-grams are taken inside `pad + token + pad`, so word starts and ends are visible. */
 const CHAR_PAD = ' ';
 
-
 /** Hyper-parameters of the feature extraction (what `fitTokenizer` needs besides the texts). */
 export interface FeatureOptions {
   /** Text → tokens (stored in `tokenizer.json`). */
@@ -73,12 +72,7 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   supervisedWeight: 0.3,
 };
 
-function fitBlock(
-  docs: readonly string[][],
-  minDf: number,
-  labels: readonly number[] | undefined,
-  beta: number,
-): { vocab: string[]; idf: number[] } {
+function fitBlock(docs: readonly string[][], minDf: number, labels: readonly number[] | undefined, beta: number): { vocab: string[]; idf: number[] } {
   const df = new Map<string, number>();
   for (const grams of docs) {
     for (const gram of new Set(grams)) df.set(gram, (df.get(gram) ?? 0) + 1);

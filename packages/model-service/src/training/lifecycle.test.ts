@@ -82,7 +82,10 @@ describe('model lifecycle: train a candidate, gate, promote, roll back (syntheti
     assert.equal(await current(), 'noise');
     assert.ok(existsSync(path.join(models(), 'noise', 'oof.json')));
     const listed = await cli('models-cli.ts', ['--models', 'models', '--candidates', 'candidates', '--json'], dir);
-    const list = JSON.parse(listed.stdout) as { current: string; versions: Array<{ version: string; where: string; status: string[]; temperature: number | null }> };
+    const list = JSON.parse(listed.stdout) as {
+      current: string;
+      versions: Array<{ version: string; where: string; status: string[]; temperature: number | null }>;
+    };
     assert.equal(list.current, 'noise');
     assert.deepEqual(
       list.versions.map((v) => [v.version, v.where, v.status]).sort(),
@@ -156,9 +159,15 @@ describe('model lifecycle: train a candidate, gate, promote, roll back (syntheti
     const { texts, labels } = syntheticData(210, 23);
     const header = 'id,text,label,predicted_label,action,model_version,created_at';
     // Rows written oldest last, so "newest" is not simply the file's tail.
-    const rows = texts.map((t, i) => `r${i},"${t}",${labels[i]},joy,confirmed,x,${new Date(Date.UTC(2026, 0, 1) + (210 - i) * 60_000).toISOString()}`);
+    const rows = texts.map(
+      (t, i) => `r${i},"${t}",${labels[i]},joy,confirmed,x,${new Date(Date.UTC(2026, 0, 1) + (210 - i) * 60_000).toISOString()}`,
+    );
     await writeFile(path.join(dir, 'export.csv'), `${header}\r\n${rows.join('\r\n')}\r\n`);
-    const trained = await cli('train-cli.ts', ['--data', 'export.csv', '--holdout-newest', '30', '--version', 'held', '--folds', '3', '--no-glove', '--out', 'candidates'], dir);
+    const trained = await cli(
+      'train-cli.ts',
+      ['--data', 'export.csv', '--holdout-newest', '30', '--version', 'held', '--folds', '3', '--no-glove', '--out', 'candidates'],
+      dir,
+    );
     assert.equal(trained.code, 0, trained.stderr);
     assert.match(trained.stderr, /read 180 rows from 1 file\(s\), holding out the 30 newest \(created_at ≥ 2026-01-01T03:01:00\.000Z\)/);
     const oof = JSON.parse(await readFile(path.join(dir, 'candidates', 'held', 'oof.json'), 'utf8')) as { rows: unknown[] };

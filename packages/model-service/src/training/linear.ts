@@ -28,11 +28,7 @@ export interface WordVectors {
  * Converts texts to a {@link Dataset}: n-gram features stay sparse; the word-vector bag entries
  * (ids ≥ gloveOffset, weight scale/found each) are summed against `wordVectors` into a dense row.
  */
-export function buildDataset(
-  featurizer: Featurizer,
-  texts: readonly string[],
-  wordVectors: WordVectors | undefined,
-): Dataset {
+export function buildDataset(featurizer: Featurizer, texts: readonly string[], wordVectors: WordVectors | undefined): Dataset {
   const dim = featurizer.config.glove && wordVectors ? wordVectors.dim : 0;
   const features: SparseFeatures[] = texts.map((text) => featurizer.features(text));
   const indptr = new Int32Array(texts.length + 1);
@@ -124,13 +120,7 @@ export function predictProba(model: LinearModel, data: Dataset): Float64Array {
   return softmaxRows(logits(model, data), model.classes);
 }
 
-function logitsOf(
-  table: Float64Array,
-  projection: Float64Array,
-  bias: Float64Array,
-  K: number,
-  data: Dataset,
-): Float64Array {
+function logitsOf(table: Float64Array, projection: Float64Array, bias: Float64Array, K: number, data: Dataset): Float64Array {
   const out = new Float64Array(data.rows * K);
   const { indptr, ids, weights, dense, dim } = data;
   for (let r = 0; r < data.rows; r++) {

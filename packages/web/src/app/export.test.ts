@@ -12,9 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const OUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'out');
-const skip = existsSync(join(OUT, 'index.html'))
-  ? false
-  : 'no static export yet: run `npm run build -w packages/web` first';
+const skip = existsSync(join(OUT, 'index.html')) ? false : 'no static export yet: run `npm run build -w packages/web` first';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -46,7 +44,7 @@ test('every page names a favicon that is in the export, and /favicon.ico exists'
   }
 });
 
-test('404.html is the app\'s own not-found page with a link back home', { skip }, async () => {
+test("404.html is the app's own not-found page with a link back home", { skip }, async () => {
   const html = await readFile(join(OUT, '404.html'), 'utf8');
   assert.match(html, /<h1>Page not found<\/h1>/);
   assert.match(html, /<a href="\/">/);

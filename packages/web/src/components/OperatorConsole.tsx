@@ -71,8 +71,7 @@ export function OperatorConsole({ client = defaultClient }: { client?: OperatorC
             aria-describedby="operator-token-hint"
           />
           <p id="operator-token-hint" className="hint">
-            Locally it is in <code>.data/operator-token</code> (or <code>OPERATOR_TOKEN</code>); on AWS, the SST secret{' '}
-            <code>OperatorToken</code>.
+            Locally it is in <code>.data/operator-token</code> (or <code>OPERATOR_TOKEN</code>); on AWS, the SST secret <code>OperatorToken</code>.
           </p>
           <div className="actions">
             <button type="submit" className="primary" disabled={signIn.isPending || token.trim() === ''}>
@@ -91,16 +90,16 @@ export function OperatorConsole({ client = defaultClient }: { client?: OperatorC
         <>
           <CsvDownloads />
           <div className="card">
-          <div className="actions">
-            <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
-              Sign out
-            </button>
-          </div>
-          {signOut.isError && (
-            <p role="alert" className="error">
-              {messageOf(signOut.error)}
-            </p>
-          )}
+            <div className="actions">
+              <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+                Sign out
+              </button>
+            </div>
+            {signOut.isError && (
+              <p role="alert" className="error">
+                {messageOf(signOut.error)}
+              </p>
+            )}
           </div>
         </>
       )}

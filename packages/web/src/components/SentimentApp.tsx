@@ -23,8 +23,8 @@ export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
     <main className="app">
       <h1>Sentiment Prediction</h1>
       <p className="intro">
-        Type a sentence about a moment you lived. The model names the emotion it expresses: fear, guilt, joy, anger,
-        disgust, sadness or shame. Approve it or pick the right one; every review is stored for retraining.
+        Type a sentence about a moment you lived. The model names the emotion it expresses: fear, guilt, joy, anger, disgust, sadness or shame.
+        Approve it or pick the right one; every review is stored for retraining.
       </p>
       <SentenceForm
         value={state.input}
@@ -36,12 +36,7 @@ export function SentimentApp({ api = defaultApi }: { api?: ApiClient }) {
         onSubmit={state.submit}
       />
       {state.current && <ResultCard result={state.current} />}
-      <ReviewPanels
-        predicted={state.current?.prediction.label}
-        enabled={state.canReview}
-        onApprove={state.approve}
-        onRevise={state.revise}
-      />
+      <ReviewPanels predicted={state.current?.prediction.label} enabled={state.canReview} onApprove={state.approve} onRevise={state.revise} />
       <ReviewStatus pending={state.reviewPending} saved={state.saved} error={state.reviewError} />
     </main>
   );

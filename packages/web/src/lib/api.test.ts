@@ -104,9 +104,10 @@ describe('api client against a real HTTP server on 127.0.0.1', () => {
   });
 
   test("a 4xx with an error body is 'rejected' and carries the server's own message", async () => {
-    reply = (_req, res) =>
-      json(res, 400, { error: { code: 'invalid_field', message: 'text: text is empty after removing whitespace' } });
-    const error = await createApiClient({ baseUrl }).predict(' ').catch((e: unknown) => e);
+    reply = (_req, res) => json(res, 400, { error: { code: 'invalid_field', message: 'text: text is empty after removing whitespace' } });
+    const error = await createApiClient({ baseUrl })
+      .predict(' ')
+      .catch((e: unknown) => e);
     assert.ok(error instanceof ApiError);
     assert.equal(error.kind, 'rejected');
     assert.equal(error.status, 400);
@@ -116,14 +117,18 @@ describe('api client against a real HTTP server on 127.0.0.1', () => {
 
   test('a 5xx is "unavailable" and names the service, even with an error body', async () => {
     reply = (_req, res) => json(res, 503, { error: { code: 'service_unavailable', message: 'model not loaded' } });
-    const predictError = await createApiClient({ baseUrl }).predict('hello').catch((e: unknown) => e);
+    const predictError = await createApiClient({ baseUrl })
+      .predict('hello')
+      .catch((e: unknown) => e);
     assert.ok(predictError instanceof ApiError);
     assert.equal(predictError.kind, 'unavailable');
     assert.equal(predictError.status, 503);
     assert.match(predictError.message, /^The model service is unreachable/);
     assert.match(predictError.message, /HTTP 503/);
 
-    const reviewError = await createApiClient({ baseUrl }).approve(REVIEW).catch((e: unknown) => e);
+    const reviewError = await createApiClient({ baseUrl })
+      .approve(REVIEW)
+      .catch((e: unknown) => e);
     assert.ok(reviewError instanceof ApiError);
     assert.match(reviewError.message, /^The review service is unreachable/);
   });
@@ -133,7 +138,9 @@ describe('api client against a real HTTP server on 127.0.0.1', () => {
       res.writeHead(404, { 'content-type': 'text/html', connection: 'close' });
       res.end('<h1>Not Found</h1>');
     };
-    const error = await createApiClient({ baseUrl }).predict('hello').catch((e: unknown) => e);
+    const error = await createApiClient({ baseUrl })
+      .predict('hello')
+      .catch((e: unknown) => e);
     assert.ok(error instanceof ApiError);
     assert.equal(error.kind, 'unavailable');
     assert.match(error.message, /HTTP 404/);
@@ -141,7 +148,9 @@ describe('api client against a real HTTP server on 127.0.0.1', () => {
 
   test('a 200 whose body does not match the schema is "unavailable", not trusted', async () => {
     reply = (_req, res) => json(res, 200, { ...PREDICTION, label: 'happiness' });
-    const error = await createApiClient({ baseUrl }).predict('hello').catch((e: unknown) => e);
+    const error = await createApiClient({ baseUrl })
+      .predict('hello')
+      .catch((e: unknown) => e);
     assert.ok(error instanceof ApiError);
     assert.equal(error.kind, 'unavailable');
     assert.match(error.message, /unexpected response/);
@@ -150,15 +159,18 @@ describe('api client against a real HTTP server on 127.0.0.1', () => {
       res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
       res.end('{"truncated":');
     };
-    const truncated = await createApiClient({ baseUrl }).predict('hello').catch((e: unknown) => e);
+    const truncated = await createApiClient({ baseUrl })
+      .predict('hello')
+      .catch((e: unknown) => e);
     assert.ok(truncated instanceof ApiError);
     assert.equal(truncated.kind, 'unavailable');
   });
 
   test('probabilities are checked: a response whose seven probabilities do not sum to 1 is refused', async () => {
-    reply = (_req, res) =>
-      json(res, 200, { ...PREDICTION, probabilities: Object.fromEntries(LABELS.map((l) => [l, 0.5])) });
-    const error = await createApiClient({ baseUrl }).predict('hello').catch((e: unknown) => e);
+    reply = (_req, res) => json(res, 200, { ...PREDICTION, probabilities: Object.fromEntries(LABELS.map((l) => [l, 0.5])) });
+    const error = await createApiClient({ baseUrl })
+      .predict('hello')
+      .catch((e: unknown) => e);
     assert.ok(error instanceof ApiError);
     assert.equal(error.kind, 'unavailable');
   });

@@ -9,9 +9,7 @@ import { installStringWellFormed } from './compat.ts';
 installStringWellFormed();
 
 /** The outcome of {@link checkInput}: the normalised text to send, or why it cannot be sent. */
-export type InputCheck =
-  | { ok: true; text: string; length: number }
-  | { ok: false; rule: TextRule; message: string; length: number };
+export type InputCheck = { ok: true; text: string; length: number } | { ok: false; rule: TextRule; message: string; length: number };
 
 /**
  * Applies core's `normalizeText` to what was typed.
