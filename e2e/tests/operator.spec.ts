@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { downloadCsv, expectRow, operatorAuth, operatorToken, submitSentence, uniqueSentence } from './helpers.ts';
+import { downloadCsv, expectRow, expectSaved, operatorAuth, operatorToken, submitSentence, uniqueSentence } from './helpers.ts';
 
 /** Issue 7: only operators read the reviews; the public may predict and review. */
 test.describe('operator role', () => {
@@ -19,7 +19,7 @@ test.describe('operator role', () => {
     const text = uniqueSentence('I was proud when my sister finished her first marathon');
     const predicted = await submitSentence(page, text);
     await page.getByRole('button', { name: 'Approve', exact: true }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Acceptance successfully approved.' })).toBeVisible();
+    await expectSaved(page, predicted, predicted);
 
     await page.goto('/operator');
     const tokenBox = page.getByLabel('Operator token');
