@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { LABELS } from '@sentiment/core';
 import { ModelInfoSchema } from '../serving/artifacts.ts';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
-import { syntheticData } from './test-fixtures.ts';
+import { runTrainingCli, syntheticData } from './test-fixtures.ts';
 
-const run = promisify(execFile);
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Runs a command entry point as `npm run` would, from `cwd` (INIT_CWD), and returns code and output. */
-async function cli(script: 'train-cli.ts' | 'eval-cli.ts', args: string[], cwd: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(PACKAGE_DIR, 'src/training', script), ...args], {
-      cwd: PACKAGE_DIR,
-      env: { ...process.env, INIT_CWD: cwd },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = runTrainingCli;
 
 describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
   let dir: string;

@@ -7,3 +7,8 @@
 export function readCallerCwd(): string {
   return process.env.INIT_CWD ?? process.cwd();
 }
+
+/** This process's environment with `INIT_CWD` set to `callerCwd`: how npm starts a CLI from that folder. */
+export function envCalledFrom(callerCwd: string): NodeJS.ProcessEnv {
+  return { ...process.env, INIT_CWD: callerCwd };
+}

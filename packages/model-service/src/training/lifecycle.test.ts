@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { seededRandom } from './pipeline.ts';
-import { syntheticData } from './test-fixtures.ts';
+import { PACKAGE_DIR, runTrainingCli, syntheticData } from './test-fixtures.ts';
 import { HistorySchema } from './versions.ts';
 
-const run = promisify(execFile);
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const SHIPPED_MODELS = path.join(PACKAGE_DIR, 'models');
 
-async function cli(script: string, args: string[], cwd: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(PACKAGE_DIR, 'src/training', script), ...args], {
-      cwd: PACKAGE_DIR,
-      env: { ...process.env, INIT_CWD: cwd },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = runTrainingCli;
 
 function csv(texts: string[], labels: string[]): string {
   return `text,label\r\n${texts.map((t, i) => `"${t.replaceAll('"', '""')}",${labels[i]}`).join('\r\n')}\r\n`;

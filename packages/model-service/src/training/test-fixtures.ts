@@ -2,7 +2,12 @@
  * Synthetic data for tests: sentences whose label is signalled by cue words, mixed with filler,
  * and a tiny fake word-vector table (so tests never need the 300 MB GloVe package).
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
+import { envCalledFrom } from './env.ts';
 import type { Glove } from './pipeline.ts';
 import { seededRandom } from './pipeline.ts';
 
@@ -43,4 +48,25 @@ export function fakeGlove(dim: number, seed: number): Glove {
   ];
   const table = new Map(words.map((word) => [word, Float32Array.from({ length: dim }, () => random() * 2 - 1)]));
   return { dim, words, vector: (word) => table.get(word) };
+}
+
+const runFile = promisify(execFile);
+/** The model-service package folder. */
+export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Runs a training command entry point (`src/training/<script>`) as `npm run` would, from `cwd`
+ * (passed as INIT_CWD), and returns its exit code and output; never throws for a non-zero exit.
+ */
+export async function runTrainingCli(script: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await runFile(process.execPath, [path.join(PACKAGE_DIR, 'src/training', script), ...args], {
+      cwd: PACKAGE_DIR,
+      env: envCalledFrom(cwd),
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
