@@ -33,7 +33,7 @@ async function predictAs(page: Page, label: Label): Promise<void> {
         probabilities: Object.fromEntries(LABELS.map((l) => [l, l === label ? 0.88 : 0.02])),
         modelVersion: 'layout-check',
         // Shaped like a real token; this test never sends a review.
-        predictionToken: 'v1.1767225600000.bGF5b3V0LWNoZWNrLW5vdC1hLXJlYWwtc2lnbmF0dXJl',
+        predictionToken: 'v2.1767225600000.bGF5b3V0LWNoZWNrLW5vdC1hLXJlYWwtc2lnbmF0dXJl',
       }),
     }),
   );

@@ -54,7 +54,7 @@ function body(probabilities: Partial<Probabilities>) {
     modelVersion: 'v1',
     probabilities: { ...rest, ...probabilities },
     // The schema checks only its shape; the review functions verify it.
-    predictionToken: 'v1.1767225600000.c2lnbmF0dXJl',
+    predictionToken: 'v2.1767225600000.c2lnbmF0dXJl',
   };
 }
 

@@ -18,8 +18,11 @@ export const PredictionIdSchema = z.uuid();
  */
 export const PredictionTokenSchema = z.string().min(1).max(200);
 
-/** `POST /model/predict` body. */
-export const PredictRequestSchema = z.strictObject({ text: TextSchema });
+/**
+ * `POST /model/predict` body. `explain: true` asks for {@link PredictionSchema}'s `explanation`
+ * (the words that pushed the prediction towards its label and away from it).
+ */
+export const PredictRequestSchema = z.strictObject({ text: TextSchema, explain: z.boolean().optional() });
 export type PredictRequest = z.input<typeof PredictRequestSchema>;
 
 /** Largest `texts` array accepted by `POST /model/batch-predict`. */
@@ -31,13 +34,49 @@ export const BatchPredictRequestSchema = z.strictObject({
 });
 export type BatchPredictRequest = z.input<typeof BatchPredictRequestSchema>;
 
-/** One prediction: the most probable label and all seven probabilities, signed by `predictionToken`. */
+/**
+ * How sure the model is: `low` when the top probability is under the threshold chosen from the
+ * calibration of the served model version, or when the text has no feature the model knows.
+ */
+export const ConfidenceSchema = z.enum(['high', 'low']);
+export type Confidence = z.infer<typeof ConfidenceSchema>;
+
+/**
+ * Why the model chose its label: words or phrases of the sentence with their share of the predicted
+ * label's logit (positive pushed towards it, negative away from it), largest |weight| first.
+ */
+export const ExplanationSchema = z.array(z.strictObject({ text: z.string(), weight: z.number() }));
+export type Explanation = z.infer<typeof ExplanationSchema>;
+
+/**
+ * The shadow (challenger) version's answer to the same sentence, when the service runs one: it is
+ * signed with the prediction and stored with the review, but never shown to the person.
+ */
+export const ShadowPredictionSchema = z.strictObject({
+  modelVersion: ModelVersionSchema,
+  label: LabelSchema,
+  probabilities: ProbabilitiesSchema,
+});
+export type ShadowPrediction = z.infer<typeof ShadowPredictionSchema>;
+
+/**
+ * One prediction: the most probable label and all seven probabilities, signed by `predictionToken`.
+ * - `confidence`: see {@link ConfidenceSchema}.
+ * - `explanation`: only when the request asked for it (`explain: true`).
+ * - `blind: true`: this prediction was drawn for the blind audit (`BLIND_AUDIT_RATE`): the page asks the
+ *   person for the emotion before it reveals the model's answer. Signed, so it cannot be added or removed.
+ * - `shadow`: the shadow version's answer (signed; see {@link ShadowPredictionSchema}).
+ */
 export const PredictionSchema = z.strictObject({
   predictionId: PredictionIdSchema,
   label: LabelSchema,
   probabilities: ProbabilitiesSchema,
   modelVersion: ModelVersionSchema,
   predictionToken: PredictionTokenSchema,
+  confidence: ConfidenceSchema.optional(),
+  explanation: ExplanationSchema.optional(),
+  blind: z.boolean().optional(),
+  shadow: ShadowPredictionSchema.optional(),
 });
 export type Prediction = z.infer<typeof PredictionSchema>;
 
@@ -57,6 +96,10 @@ const reviewFields = {
   modelVersion: ModelVersionSchema,
   probabilities: ProbabilitiesSchema,
   predictionToken: PredictionTokenSchema,
+  /** The prediction's `blind` flag, sent back unchanged (the token covers it). */
+  blind: z.boolean().optional(),
+  /** The prediction's `shadow`, sent back unchanged (the token covers it). */
+  shadow: ShadowPredictionSchema.optional(),
 };
 
 /**
@@ -93,7 +136,12 @@ export type ReviseRequest = z.input<typeof ReviseRequestSchema>;
 /** A review after parsing: text normalised, every field checked. */
 export type ReviewInput = z.output<typeof ReviseRequestSchema>;
 
-export const ReviewActionSchema = z.enum(['approved', 'revised']);
+/**
+ * How the stored label came about: `approved` (the person kept the model's label), `revised` (the
+ * person picked another), `blind` (the person picked before seeing the model's answer: the blind audit),
+ * `corrected` (an operator set the label afterwards).
+ */
+export const ReviewActionSchema = z.enum(['approved', 'revised', 'blind', 'corrected']);
 export type ReviewAction = z.infer<typeof ReviewActionSchema>;
 
 /**
@@ -111,6 +159,13 @@ export const StoredReviewSchema = z.strictObject({
   probabilities: ProbabilitiesSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** True when the person labelled it blind (kept after an operator's correction). */
+  blind: z.boolean().optional(),
+  /** The shadow version's answer to the same sentence, when one ran. */
+  shadow: ShadowPredictionSchema.optional(),
+  /** Who corrected the label (the operator's id) and when; only after a correction. */
+  correctedBy: z.string().optional(),
+  correctedAt: z.iso.datetime().optional(),
 });
 export type StoredReview = z.infer<typeof StoredReviewSchema>;
 

@@ -36,7 +36,7 @@ function rejects(run: () => void, message: RegExp): void {
 
 test('a token verifies for exactly the prediction it was issued for, within its age limit', () => {
   const token = signPrediction(fields(), SECRET, ISSUED);
-  assert.match(token, /^v1\.\d+\.[A-Za-z0-9_-]{43}$/);
+  assert.match(token, /^v2\.\d+\.[A-Za-z0-9_-]{43}$/);
   verifyPredictionToken(token, fields(), SECRET, later(60_000));
   verifyPredictionToken(token, fields(), SECRET, later(DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS));
 });
@@ -48,11 +48,32 @@ test('changing any signed field, even one probability by 1e-9, makes the token i
     { text: 'I love my new puppy!' },
     { label: 'anger' },
     { modelVersion: 'test-2' },
+    { blind: true },
+    { shadow: { modelVersion: 'test-0', label: 'joy', probabilities: fields().probabilities } },
     ...LABELS.map((label) => ({ probabilities: { ...fields().probabilities, [label]: fields().probabilities[label] + 1e-9 } })),
   ];
   for (const change of changes) {
     rejects(() => verifyPredictionToken(token, { ...fields(), ...change }, SECRET, later(1000)), /does not match/);
   }
+});
+
+test('the blind flag and the shadow answer are signed: neither can be added, dropped or changed', () => {
+  const shadow = { modelVersion: 'test-0', label: 'joy' as const, probabilities: fields().probabilities };
+  const token = signPrediction({ ...fields(), blind: true, shadow }, SECRET, ISSUED);
+  verifyPredictionToken(token, { ...fields(), blind: true, shadow }, SECRET, later(1000));
+  const changes: Partial<SignedFields>[] = [
+    { blind: false },
+    { blind: undefined },
+    { shadow: undefined },
+    { shadow: { ...shadow, label: 'fear' } },
+    { shadow: { ...shadow, modelVersion: 'test-9' } },
+    { shadow: { ...shadow, probabilities: { ...shadow.probabilities, joy: shadow.probabilities.joy + 1e-9 } } },
+  ];
+  for (const change of changes) {
+    rejects(() => verifyPredictionToken(token, { ...fields(), blind: true, shadow, ...change }, SECRET, later(1000)), /does not match/);
+  }
+  // Absent and false are the same claim.
+  verifyPredictionToken(signPrediction(fields(), SECRET, ISSUED), { ...fields(), blind: false }, SECRET, later(1000));
 });
 
 test('a token signed under another secret, a forged MAC or a shifted issue time is refused', () => {
@@ -73,7 +94,17 @@ test('a token older than the limit, or from too far in the future, is refused as
 });
 
 test('malformed tokens are refused without throwing anything but the 400', () => {
-  for (const token of ['', 'x', 'v1..', 'v2.1.AAAA', `v1.1.${'A'.repeat(42)}`, `v1.-1.${'A'.repeat(43)}`, `v1.1.${'A'.repeat(43)}.x`, 'v1.1e3.abc']) {
+  for (const token of [
+    '',
+    'x',
+    'v2..',
+    'v2.1.AAAA',
+    `v1.1.${'A'.repeat(43)}`,
+    `v2.1.${'A'.repeat(42)}`,
+    `v2.-1.${'A'.repeat(43)}`,
+    `v2.1.${'A'.repeat(43)}.x`,
+    'v2.1e3.abc',
+  ]) {
     rejects(() => verifyPredictionToken(token, fields(), SECRET, later(0)), /not a token/);
   }
 });
@@ -81,12 +112,14 @@ test('malformed tokens are refused without throwing anything but the 400', () =>
 test('the canonical payload is a fixed-order JSON array, so no two field splits sign the same bytes', () => {
   const payload = canonicalPredictionPayload(fields(), ISSUED.getTime());
   assert.deepEqual(JSON.parse(payload), [
-    'sentiment-prediction/v1',
+    'sentiment-prediction/v2',
     fields().predictionId,
     fields().text,
     'joy',
     ...LABELS.map((label) => fields().probabilities[label]),
     'test-1',
+    0,
+    null,
     ISSUED.getTime(),
   ]);
   const a = canonicalPredictionPayload({ ...fields(), text: 'a","b' }, 1);

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ClientError } from '../errors.ts';
 import { LABELS, type Label, type Probabilities } from '../labels/labels.ts';
+import type { ShadowPrediction } from '../review/schemas.ts';
 
 /**
  * Signed predictions (issue 7): the model service signs each prediction it makes, the review
@@ -42,15 +43,20 @@ export interface SignedFields {
   label: Label;
   probabilities: Probabilities;
   modelVersion: string;
+  /** Drawn for the blind audit; absent means false. */
+  blind?: boolean | undefined;
+  /** The shadow version's answer, when one ran. */
+  shadow?: ShadowPrediction | undefined;
 }
 
 // Bumped whenever the payload changes, so an old token can never verify under a new layout.
-const PAYLOAD_TAG = 'sentiment-prediction/v1';
-const TOKEN = /^v1\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
+const PAYLOAD_TAG = 'sentiment-prediction/v2';
+const TOKEN = /^v2\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
 
 /**
  * The exact bytes that are signed: JSON of a fixed-order array
- * `[tag, predictionId, text, label, p(fear) … p(shame) in LABELS order, modelVersion, issuedAtMs]`.
+ * `[tag, predictionId, text, label, p(fear) … p(shame) in LABELS order, modelVersion, blind (1|0),
+ * shadow ([version, label, its seven probabilities] or null), issuedAtMs]`.
  * JSON quoting makes every field boundary unambiguous, and a double prints the same on both sides.
  */
 export function canonicalPredictionPayload(fields: SignedFields, issuedAtMs: number): string {
@@ -61,6 +67,8 @@ export function canonicalPredictionPayload(fields: SignedFields, issuedAtMs: num
     fields.label,
     ...LABELS.map((label) => fields.probabilities[label]),
     fields.modelVersion,
+    fields.blind === true ? 1 : 0,
+    fields.shadow ? [fields.shadow.modelVersion, fields.shadow.label, ...LABELS.map((label) => fields.shadow!.probabilities[label])] : null,
     issuedAtMs,
   ]);
 }
@@ -70,12 +78,12 @@ function mac(secret: string, payload: string): Buffer {
 }
 
 /**
- * Signs a prediction: `v1.<issuedAt in ms since the epoch>.<HMAC-SHA256 of the canonical payload, base64url>`.
+ * Signs a prediction: `v2.<issuedAt in ms since the epoch>.<HMAC-SHA256 of the canonical payload, base64url>`.
  * The issue time travels in the token, so a review needs no other field to check its age.
  */
 export function signPrediction(fields: SignedFields, secret: string, issuedAt: Date): string {
   const issuedAtMs = issuedAt.getTime();
-  return `v1.${issuedAtMs}.${mac(secret, canonicalPredictionPayload(fields, issuedAtMs)).toString('base64url')}`;
+  return `v2.${issuedAtMs}.${mac(secret, canonicalPredictionPayload(fields, issuedAtMs)).toString('base64url')}`;
 }
 
 /**

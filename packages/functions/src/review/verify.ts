@@ -12,7 +12,7 @@ export interface ReviewTrust {
 
 /**
  * Returns `review` when its `predictionToken` is the model service's signature over exactly this
- * prediction (id, normalised text, predicted label, probabilities, model version) and is not expired.
+ * prediction (id, normalised text, predicted label, probabilities, model version, blind flag, shadow answer) and is not expired.
  * @throws {ClientError} `invalid_prediction_token` (400) otherwise; the caller stores nothing.
  */
 export function verifiedReview<R extends ReviewInput>(review: R, trust: ReviewTrust): R {
@@ -24,6 +24,8 @@ export function verifiedReview<R extends ReviewInput>(review: R, trust: ReviewTr
       label: review.predictedLabel,
       probabilities: review.probabilities,
       modelVersion: review.modelVersion,
+      blind: review.blind,
+      shadow: review.shadow,
     },
     trust.predictionSecret,
     { now: (trust.now ?? (() => new Date()))(), maxAgeMs: trust.predictionTokenMaxAgeMs },

@@ -31,7 +31,7 @@ describe('signed predictions (issue 7)', () => {
     const res = await postJson(url, '/predict', { text: '  I love my\u200B new   puppy ' });
     assert.equal(res.status, 200, res.text);
     const prediction = PredictResponseSchema.parse(res.json);
-    assert.match(prediction.predictionToken, new RegExp(`^v1\\.${ISSUED.getTime()}\\.`));
+    assert.match(prediction.predictionToken, new RegExp(`^v2\\.${ISSUED.getTime()}\\.`));
     verifyPredictionToken(prediction.predictionToken, fieldsOf(prediction, 'I love my new puppy'), SECRET, { now: ISSUED });
     // The raw text, another secret, or a changed probability do not verify.
     assert.throws(

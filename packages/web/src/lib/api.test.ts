@@ -13,7 +13,7 @@ const PREDICTION = {
   label: 'joy',
   probabilities: { fear: 0.05, guilt: 0.05, joy: 0.6, anger: 0.1, disgust: 0.05, sadness: 0.1, shame: 0.05 },
   modelVersion: 'test-1',
-  predictionToken: 'v1.1714557600000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  predictionToken: 'v2.1714557600000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
 } as const;
 
 const REVIEW: ApproveRequest = {
