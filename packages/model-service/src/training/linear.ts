@@ -123,22 +123,43 @@ export function predictProba(model: LinearModel, data: Dataset): Float64Array {
 function logitsOf(table: Float64Array, projection: Float64Array, bias: Float64Array, K: number, data: Dataset): Float64Array {
   const out = new Float64Array(data.rows * K);
   const { indptr, ids, weights, dense, dim } = data;
-  for (let r = 0; r < data.rows; r++) {
-    const o = r * K;
-    for (let c = 0; c < K; c++) out[o + c] = bias[c] ?? 0;
-    for (let k = indptr[r] ?? 0; k < (indptr[r + 1] ?? 0); k++) {
-      const base = (ids[k] ?? 0) * K;
-      const w = weights[k] ?? 0;
-      for (let c = 0; c < K; c++) out[o + c] = (out[o + c] ?? 0) + w * (table[base + c] ?? 0);
-    }
-    for (let d = 0; d < dim; d++) {
-      const x = dense[r * dim + d] ?? 0;
-      if (x === 0) continue;
-      const base = d * K;
-      for (let c = 0; c < K; c++) out[o + c] = (out[o + c] ?? 0) + x * (projection[base + c] ?? 0);
-    }
-  }
+  for (let r = 0; r < data.rows; r++) rowLogits(table, projection, bias, K, indptr, ids, weights, dense, dim, r, out, r * K);
   return out;
+}
+
+/**
+ * Logits of row `r` into `out[o … o+K)`. The hot loop of training: typed-array reads without
+ * fallbacks (every index is in range by construction), summed in the same order as always, so
+ * results are bit-for-bit those of the earlier two-pass code.
+ */
+function rowLogits(
+  table: Float64Array,
+  projection: Float64Array,
+  bias: Float64Array,
+  K: number,
+  indptr: Int32Array,
+  ids: Int32Array,
+  weights: Float64Array,
+  dense: Float64Array,
+  dim: number,
+  r: number,
+  out: Float64Array,
+  o: number,
+): void {
+  for (let c = 0; c < K; c++) out[o + c] = bias[c]!;
+  const end = indptr[r + 1]!;
+  for (let k = indptr[r]!; k < end; k++) {
+    const base = ids[k]! * K;
+    const w = weights[k]!;
+    for (let c = 0; c < K; c++) out[o + c]! += w * table[base + c]!;
+  }
+  const row = r * dim;
+  for (let d = 0; d < dim; d++) {
+    const x = dense[row + d]!;
+    if (x === 0) continue;
+    const base = d * K;
+    for (let c = 0; c < K; c++) out[o + c]! += x * projection[base + c]!;
+  }
 }
 
 /**
@@ -167,44 +188,26 @@ export function trainLinear(
     bias: theta.subarray(nTable + nProj),
   });
 
+  const labels = Int32Array.from(y);
+  const scratch = new Float64Array(K);
   const evaluate = (theta: Float64Array, grad: Float64Array): number => {
     const p = split(theta);
-    const probs = softmaxRows(logitsOf(p.table, p.projection, p.bias, K, data), K);
-    let loss = 0;
-    grad.fill(0);
     const g = split(grad);
-    const { indptr, ids, weights, dense, dim } = data;
-    for (let r = 0; r < N; r++) {
-      const o = r * K;
-      const label = y[r] ?? 0;
-      loss -= Math.log(Math.max(probs[o + label] ?? 0, 1e-300));
-      probs[o + label] = (probs[o + label] ?? 0) - 1; // now dLoss/dLogits for this row
-      for (let c = 0; c < K; c++) g.bias[c] = (g.bias[c] ?? 0) + (probs[o + c] ?? 0) / N;
-      for (let k = indptr[r] ?? 0; k < (indptr[r + 1] ?? 0); k++) {
-        const base = (ids[k] ?? 0) * K;
-        const w = (weights[k] ?? 0) / N;
-        for (let c = 0; c < K; c++) g.table[base + c] = (g.table[base + c] ?? 0) + w * (probs[o + c] ?? 0);
-      }
-      for (let d = 0; d < dim; d++) {
-        const x = (dense[r * dim + d] ?? 0) / N;
-        if (x === 0) continue;
-        const base = d * K;
-        for (let c = 0; c < K; c++) {
-          g.projection[base + c] = (g.projection[base + c] ?? 0) + x * (probs[o + c] ?? 0);
-        }
-      }
-    }
-    loss /= N;
+    grad.fill(0);
+    const loss =
+      K === 7
+        ? dataLoss7(data, labels, p.table, p.projection, p.bias, g.table, g.projection, g.bias)
+        : dataLoss(data, labels, K, p.table, p.projection, p.bias, g.table, g.projection, g.bias, scratch);
     let reg = 0;
     for (let i = 0; i < nTable; i++) {
-      const t = p.table[i] ?? 0;
+      const t = p.table[i]!;
       reg += options.l2 * t * t;
-      g.table[i] = (g.table[i] ?? 0) + options.l2 * t;
+      g.table[i]! += options.l2 * t;
     }
     for (let i = 0; i < nProj; i++) {
-      const t = p.projection[i] ?? 0;
+      const t = p.projection[i]!;
       reg += options.l2Dense * t * t;
-      g.projection[i] = (g.projection[i] ?? 0) + options.l2Dense * t;
+      g.projection[i]! += options.l2Dense * t;
     }
     return loss + reg / 2;
   };
@@ -221,13 +224,220 @@ export function trainLinear(
   };
 }
 
+/**
+ * {@link dataLoss} for exactly 7 classes (the app's labels), with the class loop unrolled into
+ * locals so a row's logits and its softmax stay in registers. Same operations in the same order
+ * as the generic loop, so the same bits.
+ */
+function dataLoss7(
+  data: Dataset,
+  y: Int32Array,
+  table: Float64Array,
+  projection: Float64Array,
+  bias: Float64Array,
+  gTable: Float64Array,
+  gProjection: Float64Array,
+  gBias: Float64Array,
+): number {
+  const { indptr, ids, weights, dense, dim } = data;
+  const N = data.rows;
+  const b0 = bias[0]!, b1 = bias[1]!, b2 = bias[2]!, b3 = bias[3]!, b4 = bias[4]!, b5 = bias[5]!, b6 = bias[6]!;
+  let loss = 0;
+  let gb0 = 0, gb1 = 0, gb2 = 0, gb3 = 0, gb4 = 0, gb5 = 0, gb6 = 0;
+  for (let r = 0; r < N; r++) {
+    let z0 = b0, z1 = b1, z2 = b2, z3 = b3, z4 = b4, z5 = b5, z6 = b6;
+    const start = indptr[r]!;
+    const end = indptr[r + 1]!;
+    for (let k = start; k < end; k++) {
+      const t = ids[k]! * 7;
+      const w = weights[k]!;
+      z0 += w * table[t]!;
+      z1 += w * table[t + 1]!;
+      z2 += w * table[t + 2]!;
+      z3 += w * table[t + 3]!;
+      z4 += w * table[t + 4]!;
+      z5 += w * table[t + 5]!;
+      z6 += w * table[t + 6]!;
+    }
+    const row = r * dim;
+    for (let d = 0; d < dim; d++) {
+      const x = dense[row + d]!;
+      if (x === 0) continue;
+      const t = d * 7;
+      z0 += x * projection[t]!;
+      z1 += x * projection[t + 1]!;
+      z2 += x * projection[t + 2]!;
+      z3 += x * projection[t + 3]!;
+      z4 += x * projection[t + 4]!;
+      z5 += x * projection[t + 5]!;
+      z6 += x * projection[t + 6]!;
+    }
+    let max = -Infinity;
+    max = Math.max(max, z0);
+    max = Math.max(max, z1);
+    max = Math.max(max, z2);
+    max = Math.max(max, z3);
+    max = Math.max(max, z4);
+    max = Math.max(max, z5);
+    max = Math.max(max, z6);
+    z0 = Math.exp(z0 - max);
+    let sum = z0;
+    z1 = Math.exp(z1 - max);
+    sum += z1;
+    z2 = Math.exp(z2 - max);
+    sum += z2;
+    z3 = Math.exp(z3 - max);
+    sum += z3;
+    z4 = Math.exp(z4 - max);
+    sum += z4;
+    z5 = Math.exp(z5 - max);
+    sum += z5;
+    z6 = Math.exp(z6 - max);
+    sum += z6;
+    z0 /= sum;
+    z1 /= sum;
+    z2 /= sum;
+    z3 /= sum;
+    z4 /= sum;
+    z5 /= sum;
+    z6 /= sum;
+    // Now dLoss/dLogits for this row: probabilities minus the one-hot label.
+    switch (y[r]) {
+      case 0:
+        loss -= Math.log(Math.max(z0, 1e-300));
+        z0 -= 1;
+        break;
+      case 1:
+        loss -= Math.log(Math.max(z1, 1e-300));
+        z1 -= 1;
+        break;
+      case 2:
+        loss -= Math.log(Math.max(z2, 1e-300));
+        z2 -= 1;
+        break;
+      case 3:
+        loss -= Math.log(Math.max(z3, 1e-300));
+        z3 -= 1;
+        break;
+      case 4:
+        loss -= Math.log(Math.max(z4, 1e-300));
+        z4 -= 1;
+        break;
+      case 5:
+        loss -= Math.log(Math.max(z5, 1e-300));
+        z5 -= 1;
+        break;
+      default:
+        loss -= Math.log(Math.max(z6, 1e-300));
+        z6 -= 1;
+    }
+    gb0 += z0 / N;
+    gb1 += z1 / N;
+    gb2 += z2 / N;
+    gb3 += z3 / N;
+    gb4 += z4 / N;
+    gb5 += z5 / N;
+    gb6 += z6 / N;
+    for (let k = start; k < end; k++) {
+      const t = ids[k]! * 7;
+      const w = weights[k]! / N;
+      gTable[t]! += w * z0;
+      gTable[t + 1]! += w * z1;
+      gTable[t + 2]! += w * z2;
+      gTable[t + 3]! += w * z3;
+      gTable[t + 4]! += w * z4;
+      gTable[t + 5]! += w * z5;
+      gTable[t + 6]! += w * z6;
+    }
+    for (let d = 0; d < dim; d++) {
+      const x = dense[row + d]! / N;
+      if (x === 0) continue;
+      const t = d * 7;
+      gProjection[t]! += x * z0;
+      gProjection[t + 1]! += x * z1;
+      gProjection[t + 2]! += x * z2;
+      gProjection[t + 3]! += x * z3;
+      gProjection[t + 4]! += x * z4;
+      gProjection[t + 5]! += x * z5;
+      gProjection[t + 6]! += x * z6;
+    }
+  }
+  gBias[0]! += gb0;
+  gBias[1]! += gb1;
+  gBias[2]! += gb2;
+  gBias[3]! += gb3;
+  gBias[4]! += gb4;
+  gBias[5]! += gb5;
+  gBias[6]! += gb6;
+  return loss / N;
+}
+
+/**
+ * Mean cross-entropy of the softmax model over `data`, adding its gradient into the `g*` arrays
+ * (zeroed by the caller). One pass per row: logits, softmax, then the row's gradient is scattered
+ * while its features are still in cache. Rows are summed in order, so the result does not depend
+ * on how the work is split into calls.
+ * @param scratch K doubles of working space.
+ */
+function dataLoss(
+  data: Dataset,
+  y: Int32Array,
+  K: number,
+  table: Float64Array,
+  projection: Float64Array,
+  bias: Float64Array,
+  gTable: Float64Array,
+  gProjection: Float64Array,
+  gBias: Float64Array,
+  scratch: Float64Array,
+): number {
+  const { indptr, ids, weights, dense, dim } = data;
+  const N = data.rows;
+  const p = scratch;
+  let loss = 0;
+  for (let r = 0; r < N; r++) {
+    rowLogits(table, projection, bias, K, indptr, ids, weights, dense, dim, r, p, 0);
+    let max = -Infinity;
+    for (let c = 0; c < K; c++) max = Math.max(max, p[c]!);
+    let sum = 0;
+    for (let c = 0; c < K; c++) {
+      const e = Math.exp(p[c]! - max);
+      p[c] = e;
+      sum += e;
+    }
+    for (let c = 0; c < K; c++) p[c] = p[c]! / sum;
+    const label = y[r]!;
+    loss -= Math.log(Math.max(p[label]!, 1e-300));
+    p[label]! -= 1; // now dLoss/dLogits for this row
+    for (let c = 0; c < K; c++) gBias[c]! += p[c]! / N;
+    const end = indptr[r + 1]!;
+    for (let k = indptr[r]!; k < end; k++) {
+      const base = ids[k]! * K;
+      const w = weights[k]! / N;
+      for (let c = 0; c < K; c++) gTable[base + c]! += w * p[c]!;
+    }
+    const row = r * dim;
+    for (let d = 0; d < dim; d++) {
+      const x = dense[row + d]! / N;
+      if (x === 0) continue;
+      const base = d * K;
+      for (let c = 0; c < K; c++) gProjection[base + c]! += x * p[c]!;
+    }
+  }
+  return loss / N;
+}
+
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] ?? 0) * (b[i] ?? 0);
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
 
-/** Minimises a smooth function from θ = 0 with L-BFGS; returns θ. */
+/**
+ * Minimises a smooth function from θ = 0 with L-BFGS; returns θ. The history lives in `memory`
+ * preallocated pairs reused as a ring (no allocation per iteration); the arithmetic and its order
+ * are those of the textbook two-loop recursion.
+ */
 function lbfgs(
   size: number,
   evaluate: (theta: Float64Array, grad: Float64Array) => number,
@@ -238,70 +448,76 @@ function lbfgs(
   let x = new Float64Array(size);
   let g = new Float64Array(size);
   let f = evaluate(x, g);
-  const S: Float64Array[] = [];
-  const Y: Float64Array[] = [];
-  const rho: number[] = [];
+  // Ring of (s, y) pairs: slot (head + i) % memory is the i-th oldest of `count`.
+  const S = Array.from({ length: memory }, () => new Float64Array(size));
+  const Y = Array.from({ length: memory }, () => new Float64Array(size));
+  const rho = new Float64Array(memory);
+  const alpha = new Float64Array(memory);
+  let head = 0;
+  let count = 0;
+  const slot = (i: number) => (head + i) % memory;
+  let sSpare = new Float64Array(size);
+  let ySpare = new Float64Array(size);
   const direction = new Float64Array(size);
-  const xNew = new Float64Array(size);
+  let xNew = new Float64Array(size);
   let gNew = new Float64Array(size);
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
     // Two-loop recursion: direction = -H·g.
     direction.set(g);
-    const alpha: number[] = [];
-    for (let i = S.length - 1; i >= 0; i--) {
-      const a = (rho[i] ?? 0) * dot(S[i]!, direction);
-      alpha[i] = a;
-      const yi = Y[i]!;
-      for (let j = 0; j < size; j++) direction[j] = (direction[j] ?? 0) - a * (yi[j] ?? 0);
+    for (let i = count - 1; i >= 0; i--) {
+      const k = slot(i);
+      const a = rho[k]! * dot(S[k]!, direction);
+      alpha[k] = a;
+      const yi = Y[k]!;
+      for (let j = 0; j < size; j++) direction[j] = direction[j]! - a * yi[j]!;
     }
-    const last = S.length - 1;
-    const gamma = last >= 0 ? dot(S[last]!, Y[last]!) / dot(Y[last]!, Y[last]!) : 1 / Math.sqrt(dot(g, g));
-    for (let j = 0; j < size; j++) direction[j] = (direction[j] ?? 0) * gamma;
-    for (let i = 0; i < S.length; i++) {
-      const b = (rho[i] ?? 0) * dot(Y[i]!, direction);
-      const si = S[i]!;
-      const coef = (alpha[i] ?? 0) - b;
-      for (let j = 0; j < size; j++) direction[j] = (direction[j] ?? 0) + coef * (si[j] ?? 0);
+    let gamma: number;
+    if (count > 0) {
+      const k = slot(count - 1);
+      gamma = dot(S[k]!, Y[k]!) / dot(Y[k]!, Y[k]!);
+    } else gamma = 1 / Math.sqrt(dot(g, g));
+    for (let j = 0; j < size; j++) direction[j] = direction[j]! * gamma;
+    for (let i = 0; i < count; i++) {
+      const k = slot(i);
+      const b = rho[k]! * dot(Y[k]!, direction);
+      const si = S[k]!;
+      const coef = alpha[k]! - b;
+      for (let j = 0; j < size; j++) direction[j] = direction[j]! + coef * si[j]!;
     }
-    for (let j = 0; j < size; j++) direction[j] = -(direction[j] ?? 0);
+    for (let j = 0; j < size; j++) direction[j] = -direction[j]!;
     let slope = dot(g, direction);
     if (slope >= 0) {
       // Not a descent direction (numerical trouble): restart from steepest descent.
-      S.length = 0;
-      Y.length = 0;
-      rho.length = 0;
+      count = 0;
       const scale = 1 / Math.sqrt(dot(g, g));
-      for (let j = 0; j < size; j++) direction[j] = -(g[j] ?? 0) * scale;
+      for (let j = 0; j < size; j++) direction[j] = -g[j]! * scale;
       slope = dot(g, direction);
     }
     let step = 1;
     let fNew = Infinity;
     for (let tries = 0; tries < 30; tries++) {
-      for (let j = 0; j < size; j++) xNew[j] = (x[j] ?? 0) + step * (direction[j] ?? 0);
+      for (let j = 0; j < size; j++) xNew[j] = x[j]! + step * direction[j]!;
       fNew = evaluate(xNew, gNew);
       if (fNew <= f + 1e-4 * step * slope) break;
       step /= 2;
     }
     if (!(fNew < f)) break; // no progress possible: converged to numerical precision
-    const s = new Float64Array(size);
-    const yv = new Float64Array(size);
     for (let j = 0; j < size; j++) {
-      s[j] = (xNew[j] ?? 0) - (x[j] ?? 0);
-      yv[j] = (gNew[j] ?? 0) - (g[j] ?? 0);
+      sSpare[j] = xNew[j]! - x[j]!;
+      ySpare[j] = gNew[j]! - g[j]!;
     }
-    const sy = dot(s, yv);
+    const sy = dot(sSpare, ySpare);
     if (sy > 1e-12) {
-      S.push(s);
-      Y.push(yv);
-      rho.push(1 / sy);
-      if (S.length > memory) {
-        S.shift();
-        Y.shift();
-        rho.shift();
-      }
+      // The pair takes the next free slot, or the oldest one's when the ring is full.
+      const k = count < memory ? slot(count) : head;
+      [S[k], sSpare] = [sSpare, S[k]!];
+      [Y[k], ySpare] = [ySpare, Y[k]!];
+      rho[k] = 1 / sy;
+      if (count < memory) count++;
+      else head = (head + 1) % memory;
     }
     const improvement = f - fNew;
-    x = Float64Array.from(xNew);
+    [x, xNew] = [xNew, x];
     [g, gNew] = [gNew, g];
     f = fNew;
     onProgress?.(iteration, f);
