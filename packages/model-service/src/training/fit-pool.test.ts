@@ -69,10 +69,7 @@ describe('FitPool', () => {
       keepModel: false,
     };
     let progressCalls = 0;
-    const [fold, final] = await Promise.all([
-      pool.fit(foldRequest, () => progressCalls++),
-      pool.fit({ texts, labels, options, keepModel: true }),
-    ]);
+    const [fold, final] = await Promise.all([pool.fit(foldRequest, () => progressCalls++), pool.fit({ texts, labels, options, keepModel: true })]);
     assert.ok(progressCalls > 0, 'progress reaches the caller');
 
     const here = trainModel(foldRequest.texts, foldRequest.labels, options, glove);

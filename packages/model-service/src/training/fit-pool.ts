@@ -110,7 +110,7 @@ export class FitPool {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL('./fit-worker.ts', import.meta.url), { workerData: { glove } });
       worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
-      worker.on('error', (error) => this.fail(worker, error));
+      worker.on('error', (error: Error) => this.fail(worker, error));
       worker.on('exit', (code) => {
         if (this.running.has(worker)) this.fail(worker, new Error(`fit worker exited with code ${code}`));
       });

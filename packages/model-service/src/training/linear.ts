@@ -179,7 +179,6 @@ export function trainLinear(
   const nTable = tableRows * K;
   const nProj = data.dim * K;
   const size = nTable + nProj + K;
-  const N = data.rows;
 
   // θ = [table | projection | bias]; subarray views share memory with θ.
   const split = (theta: Float64Array) => ({
@@ -241,11 +240,29 @@ function dataLoss7(
 ): number {
   const { indptr, ids, weights, dense, dim } = data;
   const N = data.rows;
-  const b0 = bias[0]!, b1 = bias[1]!, b2 = bias[2]!, b3 = bias[3]!, b4 = bias[4]!, b5 = bias[5]!, b6 = bias[6]!;
+  const b0 = bias[0]!,
+    b1 = bias[1]!,
+    b2 = bias[2]!,
+    b3 = bias[3]!,
+    b4 = bias[4]!,
+    b5 = bias[5]!,
+    b6 = bias[6]!;
   let loss = 0;
-  let gb0 = 0, gb1 = 0, gb2 = 0, gb3 = 0, gb4 = 0, gb5 = 0, gb6 = 0;
+  let gb0 = 0,
+    gb1 = 0,
+    gb2 = 0,
+    gb3 = 0,
+    gb4 = 0,
+    gb5 = 0,
+    gb6 = 0;
   for (let r = 0; r < N; r++) {
-    let z0 = b0, z1 = b1, z2 = b2, z3 = b3, z4 = b4, z5 = b5, z6 = b6;
+    let z0 = b0,
+      z1 = b1,
+      z2 = b2,
+      z3 = b3,
+      z4 = b4,
+      z5 = b5,
+      z6 = b6;
     const start = indptr[r]!;
     const end = indptr[r + 1]!;
     for (let k = start; k < end; k++) {
