@@ -1,7 +1,8 @@
 /**
- * `npm run bench:train -w packages/model-service [-- --reviews 10000 --folds 5]`: times a full
- * retrain (`npm run train`, CV included) on ISEAR `train.csv` plus N app reviews, and prints
- * figures; asserts nothing.
+ * `npm run bench:train -w packages/model-service [-- --reviews 10000 --folds 5 --workers n]`: times
+ * a full retrain (`npm run train`, CV included) on ISEAR `train.csv` plus N app reviews, and prints
+ * figures; asserts nothing. For CPU time run it under `/usr/bin/time -v` (worker threads count in
+ * the training process's user time).
  *
  * The reviews are made up from ISEAR itself (first half of one answer + second half of another
  * with the same label), written as an app export (`EXPORT_COLUMNS`) into a temporary folder, so
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     folds: { type: 'string', default: '5' },
     isear: { type: 'string', default: readIsearTrainCsv() ?? path.join(REPO_ROOT, '..', 'shared', 'data', 'isear', 'train.csv') },
     'no-glove': { type: 'boolean', default: false },
+    workers: { type: 'string' },
   },
 });
 const count = Number(values.reviews);
@@ -57,6 +59,7 @@ try {
   await writeFile(reviews, `${EXPORT_COLUMNS.join(',')}\r\n${rows.join('\r\n')}\r\n`);
   const args = ['src/training/train-cli.ts', '--data', values.isear, '--data', reviews, '--folds', values.folds, '--out', dir, '--version', 'bench'];
   if (values['no-glove']) args.push('--no-glove');
+  if (values.workers !== undefined) args.push('--workers', values.workers);
   console.log(`training on ${isear.texts.length} ISEAR rows + ${count} reviews, ${values.folds}-fold CV …`);
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: PACKAGE_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
