@@ -69,8 +69,17 @@ describe('FitPool', () => {
       keepModel: false,
     };
     let progressCalls = 0;
-    const [fold, final] = await Promise.all([pool.fit(foldRequest, () => progressCalls++), pool.fit({ texts, labels, options, keepModel: true })]);
+    let starts = 0;
+    const [fold, final] = await Promise.all([
+      pool.fit(
+        foldRequest,
+        () => progressCalls++,
+        () => starts++,
+      ),
+      pool.fit({ texts, labels, options, keepModel: true }),
+    ]);
     assert.ok(progressCalls > 0, 'progress reaches the caller');
+    assert.equal(starts, 1, 'the start of a fit is reported once');
 
     const here = trainModel(foldRequest.texts, foldRequest.labels, options, glove);
     assert.deepEqual(fold.probabilities, predictTrained(here, testTexts));

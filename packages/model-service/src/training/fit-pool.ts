@@ -88,6 +88,7 @@ interface Job {
   id: number;
   request: FitRequest;
   onProgress: ((iteration: number, objective: number) => void) | undefined;
+  onStart: (() => void) | undefined;
   resolve: (result: FitResult) => void;
   reject: (error: Error) => void;
 }
@@ -119,11 +120,14 @@ export class FitPool {
     }
   }
 
-  /** Queues a fit; resolves with its result, rejects if the worker fails. */
-  fit(request: FitRequest, onProgress?: (iteration: number, objective: number) => void): Promise<FitResult> {
+  /**
+   * Queues a fit; resolves with its result, rejects if the worker fails.
+   * @param onProgress after each L-BFGS iteration; @param onStart when a worker takes the fit up.
+   */
+  fit(request: FitRequest, onProgress?: (iteration: number, objective: number) => void, onStart?: () => void): Promise<FitResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<FitResult>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request, onProgress, resolve, reject });
+      this.queue.push({ id: this.nextId++, request, onProgress, onStart, resolve, reject });
       this.dispatch();
     });
   }
@@ -140,6 +144,7 @@ export class FitPool {
       const job = this.queue.shift()!;
       this.running.set(worker, job);
       worker.postMessage({ id: job.id, request: job.request } satisfies ToWorker);
+      job.onStart?.();
     }
   }
 

@@ -200,10 +200,10 @@ async function main(): Promise<number> {
       args.folds,
       options.seed,
       async (trainTexts, trainLabels, fold, testTexts) => {
-        say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
         const { probabilities } = await pool.fit(
           { texts: trainTexts, labels: trainLabels, options, predict: testTexts, keepModel: false },
           (it, objective) => say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
+          () => say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true),
         );
         return (batch: string[]) => {
           if (!probabilities || batch !== testTexts) throw new Error('the fit worker scored other texts than the fold asks for');
