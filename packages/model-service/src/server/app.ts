@@ -8,11 +8,13 @@ import {
   ClientError,
   LABELS,
   PredictRequestSchema,
+  type Label,
   parseOrThrow,
   type HealthResponse,
   type Prediction,
   type Probabilities,
   type ReadyResponse,
+  type ShadowPrediction,
 } from '@sentiment/core';
 import { generateSecret, signPrediction } from '@sentiment/core/trust';
 import { readJsonBody, type BodyLimits } from '@sentiment/http/body';
@@ -21,7 +23,7 @@ import { requestIdFrom } from '@sentiment/http/request-id';
 import type { Predictor } from '../serving/predictor.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRequestSummary } from './request-summary.ts';
-import { ServiceState } from './state.ts';
+import { ServiceState, type ShadowScores } from './state.ts';
 
 export interface AppOptions {
   /** Life cycle shared with the server (readiness, draining). Created when omitted. */
@@ -50,6 +52,9 @@ export interface AppOptions {
  * Builds the model service's Koa app (not listening; see `startServer`). Routes, at the root:
  * - `POST /predict` `{"text": string}` → 200 {@link Prediction}.
  * - `POST /batch-predict` `{"texts": string[1..256]}` → 200 `{"predictions": Prediction[]}`, input order.
+ *   Both score through `state.score`: the served version, and the shadow version when one runs, whose
+ *   answer travels signed as `shadow`. A failed or late shadow never fails the prediction: it is
+ *   left out, logged at warn (`shadow prediction dropped`) and counted (`model_shadow_failures_total`).
  * - `GET /healthz` → 200 `{"status":"ok"}` while the process runs.
  * - `GET /readyz` → 200 `{"status":"ready","modelVersion"}`; 503 while the model loads or the
  *   service drains.
@@ -68,7 +73,7 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Koa {
   const state = options.state ?? new ServiceState();
-  if (options.predictor) state.setPredictor(options.predictor);
+  if (options.predictor) void state.setPredictor(options.predictor);
   const { logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const newId = options.newId ?? randomUUID;
@@ -119,18 +124,36 @@ export function createApp(options: AppOptions): Koa {
   };
 
   const predict = async (texts: string[]): Promise<Prediction[]> => {
-    const predictor = requirePredictor();
     const start = performance.now();
-    const results = await predictor.predict(texts);
+    const scores = await state.score(texts);
     metrics.observeInference(texts.length, (performance.now() - start) / 1000);
+    const results = scores.probabilities;
     if (results.length !== texts.length) {
       throw new Error(`predictor returned ${results.length} results for ${texts.length} texts`);
     }
+    const shadow = scores.shadow ? shadowPredictions(scores.shadow, texts.length) : undefined;
     const issuedAt = now();
     // Each text is signed as normalised, which is what a review of it will carry and store.
     return results.map((probabilities, i) =>
-      toPrediction(probabilities, predictor.modelVersion, newId(), { text: texts[i] ?? '', secret: predictionSecret, issuedAt }),
+      toPrediction(probabilities, scores.modelVersion, newId(), { text: texts[i] ?? '', secret: predictionSecret, issuedAt, shadow: shadow?.[i] }),
     );
+  };
+
+  /** The shadow's answers as prediction fields, or undefined (logged, counted) when it failed: never the caller's problem. */
+  const shadowPredictions = (scores: ShadowScores, count: number): ShadowPrediction[] | undefined => {
+    try {
+      const results = scores.probabilities;
+      if (results === undefined) throw scores.error;
+      if (results.length !== count) throw new Error(`shadow returned ${results.length} results for ${count} texts`);
+      return results.map((p) => {
+        const { label, probabilities } = rankProbabilities(p);
+        return { modelVersion: scores.modelVersion, label, probabilities };
+      });
+    } catch (err) {
+      metrics.observeShadowFailure();
+      logger.warn({ shadowVersion: scores.modelVersion, reason: err instanceof Error ? err.message : String(err) }, 'shadow prediction dropped');
+      return undefined;
+    }
   };
 
   const readBody = async (ctx: Context): Promise<unknown> => {
@@ -186,18 +209,12 @@ function notFound(ctx: Context): ClientError {
 }
 
 /**
- * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
- * (the first in LABELS order on a tie), and `predictionToken` signing it for `sign.text` (issue 7).
+ * Seven probabilities keyed in {@link LABELS} order, and the most probable label (the first in LABELS order on a tie).
  * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
  */
-export function toPrediction(
-  probabilities: Probabilities,
-  modelVersion: string,
-  predictionId: string,
-  sign: { text: string; secret: string; issuedAt: Date },
-): Prediction {
-  const ordered = {} as Record<(typeof LABELS)[number], number>;
-  let best: (typeof LABELS)[number] = LABELS[0];
+export function rankProbabilities(probabilities: Probabilities): { label: Label; probabilities: Probabilities } {
+  const ordered = {} as Record<Label, number>;
+  let best: Label = LABELS[0];
   for (const label of LABELS) {
     const p = probabilities[label];
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
@@ -206,6 +223,26 @@ export function toPrediction(
     ordered[label] = p;
     if (p > ordered[best]) best = label;
   }
-  const fields = { predictionId, text: sign.text, label: best, probabilities: ordered, modelVersion };
-  return { predictionId, label: best, probabilities: ordered, modelVersion, predictionToken: signPrediction(fields, sign.secret, sign.issuedAt) };
+  return { label: best, probabilities: ordered };
+}
+
+/**
+ * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
+ * (see {@link rankProbabilities}), `shadow` the shadow version's answer when one ran, and
+ * `predictionToken` signing all of it for `sign.text` (token v2, `@sentiment/core/trust`).
+ * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
+ */
+export function toPrediction(
+  probabilities: Probabilities,
+  modelVersion: string,
+  predictionId: string,
+  sign: { text: string; secret: string; issuedAt: Date; shadow?: ShadowPrediction | undefined },
+): Prediction {
+  const { label, probabilities: ordered } = rankProbabilities(probabilities);
+  const shadow = sign.shadow;
+  const fields = { predictionId, text: sign.text, label, probabilities: ordered, modelVersion, shadow };
+  const token = signPrediction(fields, sign.secret, sign.issuedAt);
+  return shadow
+    ? { predictionId, label, probabilities: ordered, modelVersion, predictionToken: token, shadow }
+    : { predictionId, label, probabilities: ordered, modelVersion, predictionToken: token };
 }

@@ -18,6 +18,9 @@ export const MODEL_FILES = {
 /** File in `models/` that names the version served by default. */
 export const CURRENT_FILE = 'CURRENT';
 
+/** File in `models/` naming the shadow (challenger) version, one line; absent or empty: no shadow. */
+export const SHADOW_FILE = 'SHADOW';
+
 /** Names of the ONNX graph's inputs and output (see `training/onnx-export.ts`). */
 export const ONNX_IO = {
   ids: 'featureIds',

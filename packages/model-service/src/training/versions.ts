@@ -18,7 +18,7 @@ import { cp, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CURRENT_FILE, MODEL_FILES } from '../serving/artifacts.ts';
+import { CURRENT_FILE, MODEL_FILES, SHADOW_FILE } from '../serving/artifacts.ts';
 
 /** Default folder of candidates: the package's git-ignored `.data/candidates/`. */
 export const PACKAGE_CANDIDATES_DIR = fileURLToPath(new URL('../../.data/candidates', import.meta.url));
@@ -29,8 +29,7 @@ export const VERSION_FILES = { oof: 'oof.json', reliability: 'reliability.svg' }
 /** File in `models/` with the promotion history. */
 export const HISTORY_FILE = 'HISTORY.json';
 
-/** File in `models/` naming a shadowed version, if the service is told to shadow one. */
-export const SHADOW_FILE = 'SHADOW';
+export { SHADOW_FILE };
 
 /** A version folder name: letters, digits, `.`, `_`, `-`, not starting with a dot. */
 export const VersionNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain folder name (letters, digits, . _ -)');
