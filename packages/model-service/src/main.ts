@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return;
-  void state.setPredictor(predictor);
+  state.setPredictor(predictor);
   metrics.setModelVersion(predictor.modelVersion);
   logger.info({ modelVersion: predictor.modelVersion, loadMs: Math.round(performance.now() - started) }, 'ready');
 

@@ -73,7 +73,7 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Koa {
   const state = options.state ?? new ServiceState();
-  if (options.predictor) void state.setPredictor(options.predictor);
+  if (options.predictor) state.setPredictor(options.predictor);
   const { logger } = options;
   const metrics = options.metrics ?? createMetrics();
   const newId = options.newId ?? randomUUID;

@@ -96,7 +96,7 @@ export function watchModels(options: ModelWatcherOptions): ModelWatcher {
         return;
       }
       loaded.shadow = undefined;
-      await state.setShadow(undefined);
+      await state.switchShadow(undefined);
       metrics.setShadowVersion(undefined);
       logger.info({ role, from }, 'shadow stopped');
       return;
@@ -116,7 +116,7 @@ export function watchModels(options: ModelWatcherOptions): ModelWatcher {
       return;
     }
     loaded[role] = version;
-    const released = role === 'champion' ? state.setPredictor(predictor) : state.setShadow(predictor);
+    const released = role === 'champion' ? state.switchPredictor(predictor) : state.switchShadow(predictor);
     if (role === 'champion') metrics.setModelVersion(predictor.modelVersion);
     else metrics.setShadowVersion(predictor.modelVersion);
     metrics.observeModelLoad(role, 'loaded');

@@ -63,7 +63,7 @@ export interface Scores {
  * `draining` (shutdown began). `/readyz` answers 200 only while `ready`.
  *
  * It holds the served model (the champion) and optionally a shadow (challenger). Either can be
- * replaced at any time ({@link setPredictor}, {@link setShadow}): calls already running finish on
+ * replaced at any time ({@link switchPredictor}, {@link switchShadow}): calls already running finish on
  * the model they started with, new calls take the new one, and the old session is released after
  * its last call. Nothing waits or fails during a switch.
  */
@@ -103,18 +103,23 @@ export class ServiceState {
     return this.#champion === undefined ? 'starting' : 'ready';
   }
 
+  /** Serves `predictor` from the next call on (at start; a later call is a {@link switchPredictor} that does not wait). */
+  setPredictor(predictor: Predictor): void {
+    void this.switchPredictor(predictor);
+  }
+
   /**
    * Serves `predictor` from the next call on. The one it replaces is released once its running
    * calls have finished; the promise resolves then (at once for the first model).
    */
-  setPredictor(predictor: Predictor): Promise<void> {
+  switchPredictor(predictor: Predictor): Promise<void> {
     const old = this.#champion;
     this.#champion = new Slot(predictor);
     return old ? old.retire() : Promise.resolve();
   }
 
-  /** Runs `predictor` as the shadow from the next call on (undefined: no shadow); releases the old one as {@link setPredictor} does. */
-  setShadow(predictor: Predictor | undefined): Promise<void> {
+  /** Runs `predictor` as the shadow from the next call on (undefined: no shadow); releases the old one as {@link switchPredictor} does. */
+  switchShadow(predictor: Predictor | undefined): Promise<void> {
     const old = this.#shadow;
     this.#shadow = predictor ? new Slot(predictor) : undefined;
     return old ? old.retire() : Promise.resolve();
