@@ -81,10 +81,11 @@ export function watchModels(options: ModelWatcherOptions): ModelWatcher {
   const dirOf = (role: Role, version: string): string => {
     if (!VERSION_NAME.test(version)) throw new Error(`${JSON.stringify(version)} is not a version folder name`);
     const inModels = path.join(modelsDir, version);
-    if (role === 'champion' || existsSync(path.join(inModels, MODEL_FILES.onnx))) return inModels;
+    if (existsSync(path.join(inModels, MODEL_FILES.onnx))) return inModels;
+    // Only a shadow may be a candidate: the served version must be one that can be committed.
     const candidate = path.join(options.candidatesDir, version);
-    if (existsSync(path.join(candidate, MODEL_FILES.onnx))) return candidate;
-    throw new Error(`no version ${version} in ${modelsDir} or ${options.candidatesDir}`);
+    if (role === 'shadow' && existsSync(path.join(candidate, MODEL_FILES.onnx))) return candidate;
+    throw new Error(`no version ${version} in ${role === 'shadow' ? `${modelsDir} or ${options.candidatesDir}` : modelsDir}`);
   };
 
   const switchTo = async (role: Role, version: string | undefined): Promise<void> => {
