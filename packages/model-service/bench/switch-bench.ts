@@ -106,7 +106,10 @@ try {
   const switches = service.lines.slice(mark).filter((l) => l.msg === 'model switched' && l.role === 'champion');
   const failedLoads = service.lines.slice(mark).filter((l) => String(l.msg).startsWith('model switch failed'));
   const bad = (r: Awaited<ReturnType<typeof autocannon>>) => r.errors + r.timeouts + r.non2xx;
-  line('hot switch: requests', `${switching.requests.total} during ${switchSeconds} s with ${switches.length} switches (${failedLoads.length} failed loads)`);
+  line(
+    'hot switch: requests',
+    `${switching.requests.total} during ${switchSeconds} s with ${switches.length} switches (${failedLoads.length} failed loads)`,
+  );
   line('hot switch: failed requests', `${bad(switching)} (errors ${switching.errors}, timeouts ${switching.timeouts}, non-2xx ${switching.non2xx})`);
   line('hot switch: load time per switch', `${switches.map((l) => `${String(l.loadMs)} ms`).join(', ') || '–'} (new session beside the old one)`);
   line(
@@ -130,7 +133,9 @@ try {
     const at = service.lines.length;
     if (on) await writeFile(path.join(copy, 'SHADOW'), `${other}\n`);
     else await rm(path.join(copy, 'SHADOW'), { force: true });
-    await service.waitFor((l) => (on ? l.msg === 'model switched' && l.role === 'shadow' : l.msg === 'shadow stopped') && service.lines.indexOf(l) >= at);
+    await service.waitFor(
+      (l) => (on ? l.msg === 'model switched' && l.role === 'shadow' : l.msg === 'shadow stopped') && service.lines.indexOf(l) >= at,
+    );
     await predict(1);
   };
   for (let r = 0; r < rounds; r++) {

@@ -52,7 +52,10 @@ export const EnvSchema = z.object({
   HOST: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
   MODEL_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
   MODELS_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
-  SHADOW_MODEL_VERSION: z.preprocess(unsetIfEmpty, z.string().regex(VERSION_NAME, 'must be a version folder name (letters, digits, . _ -)').optional()),
+  SHADOW_MODEL_VERSION: z.preprocess(
+    unsetIfEmpty,
+    z.string().regex(VERSION_NAME, 'must be a version folder name (letters, digits, . _ -)').optional(),
+  ),
   MODEL_WATCH_MS: integer(0, 3_600_000, 2000),
   SHADOW_TIMEOUT_MS: integer(1, 60_000, 1000),
   ORT_THREADS: integer(1, 1024, 1),

@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   logger.info({ url: server.url, modelDir: config.modelDir, ortThreads: config.ortThreads }, 'listening');
 
   let predictor: Predictor | undefined;
-  let watcher: ModelWatcher | undefined;
+  // Set once the model is loaded; the stop handler above may run before that.
+  const models: { watcher?: ModelWatcher } = {};
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: readiness fails, in-flight requests finish');
-    await watcher?.close();
+    await models.watcher?.close();
     await server.close();
     if (state.predictor) await state.close();
     else await predictor?.close();
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   metrics.setModelVersion(predictor.modelVersion);
   logger.info({ modelVersion: predictor.modelVersion, loadMs: Math.round(performance.now() - started) }, 'ready');
 
-  watcher = watchModels({
+  const watcher = watchModels({
     state,
     logger,
     metrics,
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
     intervalMs: config.watchIntervalMs,
     load,
   });
+  models.watcher = watcher;
   await watcher.check();
 }
 

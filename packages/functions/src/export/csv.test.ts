@@ -107,8 +107,11 @@ test('semicolon export keeps commas unquoted and quotes semicolons', async () =>
 });
 
 test("the shadow version's answer fills the last two columns when the review has one, else they are empty", async () => {
-  const shadowed: StoredReview = { ...reviewWith('with a shadow', 0), shadow: { modelVersion: 'v9', label: 'fear', probabilities: probabilitiesFor('fear') } };
-  const records = parse(await csvOf([shadowed, reviewWith('without', 1)], 'comma'), { bom: true }) as string[][];
+  const shadowed: StoredReview = {
+    ...reviewWith('with a shadow', 0),
+    shadow: { modelVersion: 'v9', label: 'fear', probabilities: probabilitiesFor('fear') },
+  };
+  const records: string[][] = parse(await csvOf([shadowed, reviewWith('without', 1)], 'comma'), { bom: true });
   const at = (name: string) => EXPORT_COLUMNS.indexOf(name as (typeof EXPORT_COLUMNS)[number]);
   assert.deepEqual([records[1]![at('shadow_model_version')], records[1]![at('shadow_label')]], ['v9', 'fear']);
   assert.deepEqual([records[2]![at('shadow_model_version')], records[2]![at('shadow_label')]], ['', '']);

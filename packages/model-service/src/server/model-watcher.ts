@@ -92,7 +92,10 @@ export function watchModels(options: ModelWatcherOptions): ModelWatcher {
     const from = loaded[role];
     if (version === undefined) {
       if (role === 'champion') {
-        logger.error({ role, file: path.join(modelsDir, CURRENT_FILE), serving: from }, 'model switch failed: CURRENT names no version; still serving the old one');
+        logger.error(
+          { role, file: path.join(modelsDir, CURRENT_FILE), serving: from },
+          'model switch failed: CURRENT names no version; still serving the old one',
+        );
         metrics.observeModelLoad(role, 'failed');
         return;
       }
@@ -108,7 +111,10 @@ export function watchModels(options: ModelWatcherOptions): ModelWatcher {
       predictor = await options.load(dirOf(role, version));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      logger.error({ role, version, serving: from ?? null, reason: message }, `model switch failed: ${role} ${version} did not load; still serving ${from ?? 'no shadow'}`);
+      logger.error(
+        { role, version, serving: from ?? null, reason: message },
+        `model switch failed: ${role} ${version} did not load; still serving ${from ?? 'no shadow'}`,
+      );
       metrics.observeModelLoad(role, 'failed');
       return;
     }
@@ -128,7 +134,10 @@ export function watchModels(options: ModelWatcherOptions): ModelWatcher {
   const checkOnce = async (): Promise<void> => {
     const roles: Array<[Role, () => Promise<Wanted>]> = [];
     if (options.champion !== undefined) roles.push(['champion', () => read(CURRENT_FILE)]);
-    roles.push(['shadow', () => (options.pinnedShadow !== undefined ? Promise.resolve({ version: options.pinnedShadow, stamp: 'pinned' }) : read(SHADOW_FILE))]);
+    roles.push([
+      'shadow',
+      () => (options.pinnedShadow !== undefined ? Promise.resolve({ version: options.pinnedShadow, stamp: 'pinned' }) : read(SHADOW_FILE)),
+    ]);
     for (const [role, wanted] of roles) {
       if (closed) return;
       let want: Wanted;

@@ -45,13 +45,14 @@ describe('shadow predictions through the HTTP app', () => {
     // Any change to the shadow answer, or dropping it, breaks the token.
     const changes: Array<Prediction['shadow']> = [
       undefined,
-      { ...prediction.shadow!, label: 'joy' },
-      { ...prediction.shadow!, modelVersion: 'challenger-v3' },
-      { ...prediction.shadow!, probabilities: { ...prediction.shadow!.probabilities, fear: 0.06 } },
+      { ...prediction.shadow, label: 'joy' },
+      { ...prediction.shadow, modelVersion: 'challenger-v3' },
+      { ...prediction.shadow, probabilities: { ...prediction.shadow.probabilities, fear: 0.06 } },
     ];
     for (const changed of changes) {
       assert.throws(
-        () => verifyPredictionToken(prediction.predictionToken, { ...fieldsOf(prediction, 'My dog died.'), shadow: changed }, SECRET, { now: ISSUED }),
+        () =>
+          verifyPredictionToken(prediction.predictionToken, { ...fieldsOf(prediction, 'My dog died.'), shadow: changed }, SECRET, { now: ISSUED }),
         ClientError,
         JSON.stringify(changed),
       );

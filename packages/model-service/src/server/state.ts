@@ -45,8 +45,7 @@ class Slot {
 
 /** The shadow's answers to a batch, or why there are none. */
 export type ShadowScores =
-  | { modelVersion: string; probabilities: Probabilities[]; error?: undefined }
-  | { modelVersion: string; probabilities?: undefined; error: unknown };
+  { modelVersion: string; probabilities: Probabilities[]; error?: undefined } | { modelVersion: string; probabilities?: undefined; error: unknown };
 
 /** What {@link ServiceState.score} returns: the champion's answers, and the shadow's when one runs. */
 export interface Scores {
@@ -177,6 +176,6 @@ export class ServiceState {
     const slots = [this.#champion, this.#shadow];
     this.#champion = undefined;
     this.#shadow = undefined;
-    await Promise.all(slots.map((slot) => slot?.retire()));
+    await Promise.all(slots.flatMap((slot) => (slot ? [slot.retire()] : [])));
   }
 }

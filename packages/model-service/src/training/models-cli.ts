@@ -37,10 +37,7 @@ function summarise(v: VersionListing, current: string | undefined, shadow: strin
     temperature?: number;
     ece?: { before: number; after: number };
   };
-  const status = [
-    ...(v.where === 'models' && v.version === current ? ['CURRENT'] : []),
-    ...(v.version === shadow ? ['SHADOW'] : []),
-  ];
+  const status = [...(v.where === 'models' && v.version === current ? ['CURRENT'] : []), ...(v.version === shadow ? ['SHADOW'] : [])];
   const m = info.evaluation?.metrics;
   return {
     version: v.version,

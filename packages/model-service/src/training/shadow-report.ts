@@ -25,7 +25,7 @@ export function groupShadowReviews(bytes: Buffer, file: string): { groups: Shado
   const delimiter = firstLine.includes(';') && !firstLine.includes(',') ? ';' : ',';
   let records: string[][];
   try {
-    records = parse(bytes, { bom: true, delimiter, skip_empty_lines: true }) as string[][];
+    records = parse(bytes, { bom: true, delimiter, skip_empty_lines: true });
   } catch (error) {
     throw new Error(`${file}: malformed CSV: ${(error as Error).message}`);
   }
@@ -75,4 +75,3 @@ export function compareGroup(group: ShadowGroup): Comparison {
     candidate: group.shadowLabels,
   });
 }
-

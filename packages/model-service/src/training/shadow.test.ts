@@ -64,10 +64,7 @@ describe('npm run shadow', () => {
 
   it('another version replaces the shadow (from recorded); --off removes SHADOW; rollback ignores shadow entries', async () => {
     assert.equal((await cli('shadow-cli.ts', ['v1', ...args], dir)).code, 0);
-    assert.deepEqual(
-      [(await history()).at(-1)!.version, (await history()).at(-1)!.from],
-      ['v1', 'cand'],
-    );
+    assert.deepEqual([(await history()).at(-1)!.version, (await history()).at(-1)!.from], ['v1', 'cand']);
     const off = await cli('shadow-cli.ts', ['--off', ...args], dir);
     assert.equal(off.code, 0, off.stderr);
     assert.equal(existsSync(path.join(models(), 'SHADOW')), false);

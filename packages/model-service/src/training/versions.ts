@@ -212,7 +212,12 @@ export async function readShadow(modelsDir: string): Promise<string | undefined>
  * and appends a `shadow` entry to HISTORY.json. A running service loads it within seconds.
  * @throws when the version is in neither folder, is the served version, or is already the shadow.
  */
-export async function shadowVersion(modelsDir: string, candidatesDir: string, version: string, at: Date): Promise<HistoryEntry & { copied: boolean }> {
+export async function shadowVersion(
+  modelsDir: string,
+  candidatesDir: string,
+  version: string,
+  at: Date,
+): Promise<HistoryEntry & { copied: boolean }> {
   const history = await readHistory(modelsDir);
   const [current, shadow] = [await readCurrent(modelsDir), await readShadow(modelsDir)];
   if (current === version) throw new Error(`${version} is the served version (models/CURRENT); a shadow must be another version`);
