@@ -45,7 +45,7 @@ async function signInOnConsole(page: Page): Promise<void> {
   await expect(tokenBox).toBeVisible();
   await tokenBox.fill(operatorToken());
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Reviews' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Reviews', exact: true })).toBeVisible();
 }
 
 const cell = (page: Page, human: Label, predicted: Label): Locator => page.locator(`td[data-cell="${human}-${predicted}"]`);
@@ -59,7 +59,7 @@ test.describe('review console', () => {
   test('signed out, /console shows the sign-in form and the API answers 401', async ({ page, request }) => {
     await page.goto('/console');
     await expect(page.getByLabel('Operator token')).toBeVisible();
-    await expect(page.getByRole('heading', { name: 'Reviews' })).toHaveCount(0);
+    await expect(page.getByRole('heading', { name: 'Reviews', exact: true })).toHaveCount(0);
     for (const path of ['/api/reviews', '/api/stats', '/api/audit']) expect((await request.get(path)).status(), path).toBe(401);
   });
 

@@ -9,6 +9,7 @@ const prediction: Prediction = {
   probabilities: { fear: 0.05, guilt: 0.05, joy: 0.7, anger: 0.05, disgust: 0.05, sadness: 0.05, shame: 0.05 },
   modelVersion: 'test-v1',
   predictionToken: 'v2.1767225600000.c2lnbmF0dXJl',
+  confidence: 'high',
 };
 const saved: StoredReview = {
   id: prediction.predictionId,
