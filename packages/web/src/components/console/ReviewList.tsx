@@ -12,6 +12,9 @@ import { errorMessage } from '../../lib/review.ts';
 
 type Pages = InfiniteData<ReviewListResponse, string | undefined>;
 
+/** Empty pages in a row the list follows by itself before it waits for "Load more". */
+const MAX_EMPTY_PAGES = 10;
+
 /** Replaces (or, with `null`, removes) review `id` in every cached page of the list. */
 function updateCachedReview(pages: Pages | undefined, id: string, next: StoredReview | null): Pages | undefined {
   if (!pages) return pages;
@@ -58,7 +61,19 @@ export function ReviewList({ api, filters, onUnauthorized }: ReviewListProps) {
     heading.current?.scrollIntoView({ block: 'start' });
   }, [query]);
 
-  const reviews = list.data?.pages.flatMap((page) => page.reviews) ?? [];
+  const pages = list.data?.pages ?? [];
+  const reviews = pages.flatMap((page) => page.reviews);
+  // A selective filter may answer an empty page with a cursor (the API reads a bounded part of the
+  // store per request): follow it by itself, up to MAX_EMPTY_PAGES in a row, so a search needs no extra clicks.
+  // "Load more" starts a new run (counted from the pages loaded at its click).
+  const [resume, setResume] = useState({ query, from: 0 });
+  const runStart = resume.query === query ? resume.from : 0;
+  let emptyRun = 0;
+  while (pages.length - 1 - emptyRun >= runStart && pages[pages.length - 1 - emptyRun]?.reviews.length === 0) emptyRun++;
+  const { hasNextPage, isFetchingNextPage, isError, fetchNextPage } = list;
+  useEffect(() => {
+    if (emptyRun > 0 && emptyRun < MAX_EMPTY_PAGES && hasNextPage && !isFetchingNextPage && !isError) void fetchNextPage();
+  }, [emptyRun, hasNextPage, isFetchingNextPage, isError, fetchNextPage]);
 
   return (
     <section className="card review-list" aria-labelledby="reviews-heading">
@@ -75,7 +90,9 @@ export function ReviewList({ api, filters, onUnauthorized }: ReviewListProps) {
         <p className="muted" role="status">
           {reviews.length === 0
             ? list.hasNextPage
-              ? 'No matching review in the part searched so far.'
+              ? list.isFetchingNextPage
+                ? 'Searching further…'
+                : 'No matching review in the part searched so far.'
               : 'No review matches these filters.'
             : `${formatCount(reviews.length)} review${reviews.length === 1 ? '' : 's'} shown, newest first${list.hasNextPage ? '; more below' : ''}.`}
         </p>
@@ -102,7 +119,14 @@ export function ReviewList({ api, filters, onUnauthorized }: ReviewListProps) {
       )}
       {list.hasNextPage && (
         <div className="actions load-more">
-          <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          <button
+            type="button"
+            onClick={() => {
+              setResume({ query, from: pages.length });
+              void list.fetchNextPage();
+            }}
+            disabled={list.isFetchingNextPage}
+          >
             {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
           </button>
         </div>
