@@ -58,7 +58,7 @@ function random(seed: number): () => number {
 
 function sentences(): { texts: string[]; source: string } {
   if (existsSync(values.data)) {
-    const rows = parse(readFileSync(values.data), { columns: true, skip_empty_lines: true }) as { text: string }[];
+    const rows = parse<{ text: string }>(readFileSync(values.data), { columns: true, skip_empty_lines: true });
     return { texts: rows.map((r) => r.text.replace(/\s+/g, ' ').trim()).filter(Boolean), source: 'ISEAR sentences' };
   }
   const words = 'I was so angry when my friend lied to me about the exam and felt ashamed afraid alone at home'.split(' ');

@@ -41,7 +41,7 @@ describe('console routes over HTTP on the real local store', () => {
   async function csvRows(path: string): Promise<Record<string, string>[]> {
     const response = await call(path);
     assert.equal(response.status, 200);
-    return parse(await response.text(), { columns: true, bom: true }) as Record<string, string>[];
+    return parse<Record<string, string>>(await response.text(), { columns: true, bom: true });
   }
 
   before(async () => {
