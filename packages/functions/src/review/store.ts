@@ -497,9 +497,10 @@ export function createReviewStore(options: ReviewStoreOptions): ReviewStore {
     const reviews: StoredReview[] = [];
     let last: Record<string, unknown> | undefined;
     let read = 0;
-    for (;;) {
-      // Unfiltered: one more than the page tells whether a next page exists. Filtered: large pages, since most items are dropped.
-      const pageLimit = plan.filtered ? Math.min(2000, Math.max(200, listReadBudget - read)) : limit + 1 - reviews.length;
+    for (let round = 0; ; round++) {
+      // Unfiltered: one more than the page tells whether a next page exists. Filtered: start at twice the page
+      // and grow fourfold per round, so a common filter reads little and a rare one reaches 1 MB pages soon.
+      const pageLimit = plan.filtered ? Math.max(1, Math.min(2000, 2 * limit * 4 ** round, listReadBudget - read)) : limit + 1 - reviews.length;
       const page = await client.send(new QueryCommand({ ...plan.input, ExclusiveStartKey: startKey, Limit: pageLimit }));
       read += page.ScannedCount ?? 0;
       for (const item of page.Items ?? []) {
