@@ -135,12 +135,20 @@ test('an empty table exports the header only', async () => {
   assert.equal(bytes.toString('utf8'), `\uFEFF${EXPORT_COLUMNS.join(',')}\r\n`);
 });
 
-test('the export query accepts comma, semicolon or nothing and rejects anything else with a 400', () => {
-  assert.deepEqual(parseExportQuery(undefined), { delimiter: 'comma' });
-  assert.deepEqual(parseExportQuery({}), { delimiter: 'comma' });
-  assert.deepEqual(parseExportQuery({ delimiter: 'semicolon' }), { delimiter: 'semicolon' });
-  assert.deepEqual(parseExportQuery({ delimiter: 'comma' }), { delimiter: 'comma' });
+test('the export query accepts comma, semicolon or nothing and the list filters, and rejects anything else with a 400', () => {
+  assert.deepEqual(parseExportQuery(undefined), { delimiter: 'comma', filter: {} });
+  assert.deepEqual(parseExportQuery({}), { delimiter: 'comma', filter: {} });
+  assert.deepEqual(parseExportQuery({ delimiter: 'semicolon' }), { delimiter: 'semicolon', filter: {} });
+  assert.deepEqual(parseExportQuery({ delimiter: 'comma' }), { delimiter: 'comma', filter: {} });
+  assert.deepEqual(parseExportQuery({ label: 'joy', from: '2025-01-01', q: 'exam', maxConfidence: '0.5' }), {
+    delimiter: 'comma',
+    filter: { label: 'joy', from: '2025-01-01T00:00:00.000Z', q: 'exam', maxConfidence: 0.5 },
+  });
   for (const query of [
+    { label: 'happy' },
+    { limit: '10' },
+    { cursor: 'abc' },
+    { from: '2025-02-01', to: '2025-01-01' },
     { delimiter: 'tab' },
     { delimiter: ';' },
     { delimiter: '' },

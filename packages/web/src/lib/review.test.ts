@@ -38,6 +38,16 @@ test('reviewOf with the predicted label is a valid approve body', () => {
   assert.ok(ApproveRequestSchema.safeParse(reviewOf({ text: 'My dog died', prediction }, 'sadness')).success);
 });
 
+test('reviewOf sends the signed blind flag and shadow answer back unchanged, and omits them when absent', () => {
+  const shadow = { modelVersion: 'test-v2', label: 'fear' as const, probabilities: { ...prediction.probabilities } };
+  const body = reviewOf({ text: 'My dog died', prediction: { ...prediction, blind: true, shadow } }, 'sadness');
+  assert.equal(body.blind, true);
+  assert.deepEqual(body.shadow, shadow);
+  assert.ok(ReviseRequestSchema.safeParse(body).success);
+  const plain = reviewOf({ text: 'My dog died', prediction }, 'sadness');
+  assert.ok(!('blind' in plain) && !('shadow' in plain));
+});
+
 test('errorMessage shows the API error as it is and a plain sentence for anything else', () => {
   assert.equal(errorMessage(new ApiError('rejected', 'text is too long')), 'text is too long');
   assert.equal(errorMessage(new TypeError('x is undefined')), 'Something went wrong on this page. Please try again.');
