@@ -112,7 +112,10 @@ export function createApp(options: AppOptions): Koa {
     const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
     metrics.observeRequest(ctx.method, typeof matched === 'string' ? matched : 'unmatched', ctx.status, ms / 1000);
     summary.record(ctx.status, ms);
-    logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+    // Guarded: the line's fields (the path is parsed from the URL) cost even when debug is off.
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+    }
   });
 
   const router = new Router();
