@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
@@ -9,6 +9,8 @@ import {
   LABELS,
   PredictRequestSchema,
   parseOrThrow,
+  type Confidence,
+  type Explanation,
   type HealthResponse,
   type Prediction,
   type Probabilities,
@@ -44,12 +46,27 @@ export interface AppOptions {
   predictionSecret?: string;
   /** Clock for the tokens' issue time. */
   now?: () => Date;
+  /**
+   * Probability in [0, 1] that a `POST /predict` answer is drawn for the blind audit (`blind: true`);
+   * default 0 (the process passes `BLIND_AUDIT_RATE`, whose default is 0.1).
+   */
+  blindAuditRate?: number;
+  /** Uniform draw in [0, 1) for the blind audit; crypto-random unless a test needs fixed draws. */
+  random?: () => number;
 }
+
+// 2^48: the largest range `crypto.randomInt` draws from.
+const RANDOM_RANGE = 2 ** 48;
+const cryptoRandom = () => randomInt(RANDOM_RANGE) / RANDOM_RANGE;
 
 /**
  * Builds the model service's Koa app (not listening; see `startServer`). Routes, at the root:
- * - `POST /predict` `{"text": string}` → 200 {@link Prediction}.
- * - `POST /batch-predict` `{"texts": string[1..256]}` → 200 `{"predictions": Prediction[]}`, input order.
+ * - `POST /predict` `{"text": string, "explain"?: boolean}` → 200 {@link Prediction}, with
+ *   `explanation` when `explain` is true (and the model can be explained), and `blind: true` with
+ *   probability `blindAuditRate` (signed in the token).
+ * - `POST /batch-predict` `{"texts": string[1..256]}` → 200 `{"predictions": Prediction[]}`, input order
+ *   (never blind, never explained).
+ * Every prediction carries `confidence` (`low`: the model is unsure; see `Predictor.score`).
  * - `GET /healthz` → 200 `{"status":"ok"}` while the process runs.
  * - `GET /readyz` → 200 `{"status":"ready","modelVersion"}`; 503 while the model loads or the
  *   service drains.
@@ -76,6 +93,9 @@ export function createApp(options: AppOptions): Koa {
   const summary = createRequestSummary(logger, options.summaryIntervalMs ?? 60_000);
   const predictionSecret = options.predictionSecret ?? generateSecret();
   const now = options.now ?? (() => new Date());
+  const blindAuditRate = options.blindAuditRate ?? 0;
+  if (!(blindAuditRate >= 0 && blindAuditRate <= 1)) throw new RangeError(`blindAuditRate must be in [0, 1], got ${blindAuditRate}`);
+  const random = options.random ?? cryptoRandom;
 
   const app = new Koa();
   // Errors are answered and logged by the middleware below; Koa's own stderr printing would duplicate them.
@@ -118,19 +138,22 @@ export function createApp(options: AppOptions): Koa {
     return predictor;
   };
 
-  const predict = async (texts: string[]): Promise<Prediction[]> => {
+  const predict = async (texts: string[], single?: { explain: boolean; blind: boolean }): Promise<Prediction[]> => {
     const predictor = requirePredictor();
     const start = performance.now();
-    const results = await predictor.predict(texts);
+    const results = await predictor.score(texts);
     metrics.observeInference(texts.length, (performance.now() - start) / 1000);
     if (results.length !== texts.length) {
       throw new Error(`predictor returned ${results.length} results for ${texts.length} texts`);
     }
     const issuedAt = now();
     // Each text is signed as normalised, which is what a review of it will carry and store.
-    return results.map((probabilities, i) =>
-      toPrediction(probabilities, predictor.modelVersion, newId(), { text: texts[i] ?? '', secret: predictionSecret, issuedAt }),
-    );
+    return results.map(({ probabilities, confidence }, i) => {
+      const text = texts[i] ?? '';
+      const extra: PredictionExtras = { confidence, blind: single?.blind === true };
+      if (single?.explain && predictor.explain) extra.explain = (label) => predictor.explain!(text, label);
+      return toPrediction(probabilities, predictor.modelVersion, newId(), { text, secret: predictionSecret, issuedAt }, extra);
+    });
   };
 
   const readBody = async (ctx: Context): Promise<unknown> => {
@@ -144,8 +167,10 @@ export function createApp(options: AppOptions): Koa {
   };
 
   router.post('/predict', async (ctx) => {
-    const { text } = parseOrThrow(PredictRequestSchema, await readBody(ctx));
-    const [prediction] = await predict([text]);
+    const { text, explain } = parseOrThrow(PredictRequestSchema, await readBody(ctx));
+    // The draw happens before the model answers, so it cannot depend on the answer.
+    const blind = blindAuditRate > 0 && random() < blindAuditRate;
+    const [prediction] = await predict([text], { explain: explain === true, blind });
     ctx.body = prediction;
   });
 
@@ -185,9 +210,19 @@ function notFound(ctx: Context): ClientError {
   return new ClientError('not_found', `No route ${ctx.method} ${ctx.path}`);
 }
 
+/** What a prediction carries besides label and probabilities. */
+export interface PredictionExtras {
+  confidence: Confidence;
+  /** Drawn for the blind audit: `blind: true` in the answer and in the signed payload. */
+  blind?: boolean;
+  /** Explains the chosen label; called only when the request asked for an explanation. */
+  explain?: (label: (typeof LABELS)[number]) => Explanation;
+}
+
 /**
  * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
- * (the first in LABELS order on a tie), and `predictionToken` signing it for `sign.text` (issue 7).
+ * (the first in LABELS order on a tie), `confidence`, `explanation` and `blind: true` from `extras`,
+ * and `predictionToken` signing it for `sign.text` (issue 7; the token covers `blind`).
  * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
  */
 export function toPrediction(
@@ -195,6 +230,7 @@ export function toPrediction(
   modelVersion: string,
   predictionId: string,
   sign: { text: string; secret: string; issuedAt: Date },
+  extras: PredictionExtras,
 ): Prediction {
   const ordered = {} as Record<(typeof LABELS)[number], number>;
   let best: (typeof LABELS)[number] = LABELS[0];
@@ -206,6 +242,17 @@ export function toPrediction(
     ordered[label] = p;
     if (p > ordered[best]) best = label;
   }
-  const fields = { predictionId, text: sign.text, label: best, probabilities: ordered, modelVersion };
-  return { predictionId, label: best, probabilities: ordered, modelVersion, predictionToken: signPrediction(fields, sign.secret, sign.issuedAt) };
+  const blind = extras.blind === true;
+  const fields = { predictionId, text: sign.text, label: best, probabilities: ordered, modelVersion, blind };
+  const prediction: Prediction = {
+    predictionId,
+    label: best,
+    probabilities: ordered,
+    modelVersion,
+    predictionToken: signPrediction(fields, sign.secret, sign.issuedAt),
+    confidence: extras.confidence,
+  };
+  if (extras.explain) prediction.explanation = extras.explain(best);
+  if (blind) prediction.blind = true;
+  return prediction;
 }

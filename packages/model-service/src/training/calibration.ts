@@ -146,6 +146,8 @@ export interface Calibration {
   };
   /** Reliability bins of the out-of-fold predictions, without and with scaling (cross-fitted as `ece.after`). */
   reliability: { before: ReliabilityBin[]; after: ReliabilityBin[] };
+  /** The cross-fitted calibrated out-of-fold probabilities [rows, K] behind `ece.after`. */
+  calibrated: Float64Array;
 }
 
 /**
@@ -183,6 +185,74 @@ export function calibrate(probs: ArrayLike<number>, truth: readonly number[], fo
       method: `${bins} equal-width bins of the top probability over the out-of-fold predictions; "after" scores each fold with a temperature fit on the other folds only`,
     },
     reliability: { before: reliabilityBins(probs, truth, classes, bins), after: reliabilityBins(after, truth, classes, bins) },
+    calibrated: after,
+  };
+}
+
+/** Accuracy a low-confidence threshold aims at below it: under this, the model is wrong more often than right. */
+export const LOW_CONFIDENCE_TARGET_ACCURACY = 0.5;
+
+/** What training stores in `model.json` as `lowConfidence` (see {@link chooseLowConfidenceThreshold}). */
+export interface LowConfidence {
+  /** A prediction whose top probability is below this is `confidence: "low"`. */
+  threshold: number;
+  /** The rule that chose it, in words. */
+  rule: string;
+  /** Out-of-fold rows it was chosen on. */
+  rows: number;
+  /** Share of those rows below the threshold (what share of ISEAR-like traffic is flagged). */
+  shareBelow: number;
+  /** Accuracy of the rows below and at or above the threshold (null when there are none). */
+  accuracyBelow: number | null;
+  accuracyAbove: number | null;
+}
+
+/**
+ * Chooses the low-confidence threshold from calibrated out-of-fold probabilities: the largest
+ * top-probability cut t on a 0.01 grid in [0.01, 0.99] such that the rows whose top probability is
+ * below t are right less often than `targetAccuracy` (default {@link LOW_CONFIDENCE_TARGET_ACCURACY}:
+ * below the threshold the model is wrong more often than right). 0 when no cut qualifies.
+ * @param probs [rows, K] calibrated out-of-fold probabilities; @param truth class index per row.
+ */
+export function chooseLowConfidenceThreshold(
+  probs: ArrayLike<number>,
+  truth: readonly number[],
+  classes: number,
+  targetAccuracy = LOW_CONFIDENCE_TARGET_ACCURACY,
+): LowConfidence {
+  const rows = truth.map((t, r) => {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if ((probs[r * classes + c] ?? 0) > (probs[r * classes + best] ?? 0)) best = c;
+    return { top: probs[r * classes + best] ?? 0, right: best === t };
+  });
+  const split = (t: number) => {
+    let below = 0;
+    let rightBelow = 0;
+    let rightAbove = 0;
+    for (const row of rows) {
+      if (row.top < t) {
+        below++;
+        if (row.right) rightBelow++;
+      } else if (row.right) rightAbove++;
+    }
+    const above = rows.length - below;
+    return {
+      shareBelow: rows.length === 0 ? 0 : below / rows.length,
+      accuracyBelow: below === 0 ? null : rightBelow / below,
+      accuracyAbove: above === 0 ? null : rightAbove / above,
+    };
+  };
+  let threshold = 0;
+  for (let step = 1; step <= 99; step++) {
+    const t = step / 100;
+    const { accuracyBelow } = split(t);
+    if (accuracyBelow !== null && accuracyBelow < targetAccuracy) threshold = t;
+  }
+  return {
+    threshold,
+    rule: `largest top-probability cut on a 0.01 grid whose out-of-fold rows below it (calibrated, each fold scaled with a temperature fit on the other folds) are right less than ${targetAccuracy * 100} % of the time`,
+    rows: rows.length,
+    ...split(threshold),
   };
 }
 
