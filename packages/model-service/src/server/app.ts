@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
@@ -55,9 +55,8 @@ export interface AppOptions {
   random?: () => number;
 }
 
-// 2^48: the largest range `crypto.randomInt` draws from.
-const RANDOM_RANGE = 2 ** 48;
-const cryptoRandom = () => randomInt(RANDOM_RANGE) / RANDOM_RANGE;
+// 48 random bits as a uniform number in [0, 1).
+const cryptoRandom = () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
 
 /**
  * Builds the model service's Koa app (not listening; see `startServer`). Routes, at the root:
