@@ -208,10 +208,13 @@ export interface LowConfidence {
 }
 
 /**
- * Chooses the low-confidence threshold from calibrated out-of-fold probabilities: the largest
- * top-probability cut t on a 0.01 grid in [0.01, 0.99] such that the rows whose top probability is
- * below t are right less often than `targetAccuracy` (default {@link LOW_CONFIDENCE_TARGET_ACCURACY}:
- * below the threshold the model is wrong more often than right). 0 when no cut qualifies.
+ * Chooses the low-confidence threshold from calibrated out-of-fold probabilities: the top
+ * probability from which the model is right at least `targetAccuracy` of the time (default
+ * {@link LOW_CONFIDENCE_TARGET_ACCURACY}: below it, an answer is more often wrong than right).
+ * "Right at that level" is the isotonic (monotone, pool-adjacent-violators) fit of correctness on
+ * the top probability, so one noisy band cannot move the cut; the threshold is the lowest top
+ * probability of the first fitted block at or above the target, rounded down to 0.01. 0 when every
+ * block is at or above the target; 1 when none is.
  * @param probs [rows, K] calibrated out-of-fold probabilities; @param truth class index per row.
  */
 export function chooseLowConfidenceThreshold(
@@ -220,39 +223,46 @@ export function chooseLowConfidenceThreshold(
   classes: number,
   targetAccuracy = LOW_CONFIDENCE_TARGET_ACCURACY,
 ): LowConfidence {
-  const rows = truth.map((t, r) => {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if ((probs[r * classes + c] ?? 0) > (probs[r * classes + best] ?? 0)) best = c;
-    return { top: probs[r * classes + best] ?? 0, right: best === t };
-  });
-  const split = (t: number) => {
-    let below = 0;
-    let rightBelow = 0;
-    let rightAbove = 0;
-    for (const row of rows) {
-      if (row.top < t) {
-        below++;
-        if (row.right) rightBelow++;
-      } else if (row.right) rightAbove++;
+  const rows = truth
+    .map((t, r) => {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if ((probs[r * classes + c] ?? 0) > (probs[r * classes + best] ?? 0)) best = c;
+      return { top: probs[r * classes + best] ?? 0, right: best === t ? 1 : 0 };
+    })
+    .sort((a, b) => a.top - b.top);
+  // Pool adjacent violators: blocks of consecutive rows whose mean correctness never decreases.
+  const blocks: Array<{ right: number; n: number; first: number }> = [];
+  rows.forEach((row, i) => {
+    blocks.push({ right: row.right, n: 1, first: i });
+    while (blocks.length > 1 && blocks.at(-2)!.right / blocks.at(-2)!.n >= blocks.at(-1)!.right / blocks.at(-1)!.n) {
+      const last = blocks.pop()!;
+      blocks.at(-1)!.right += last.right;
+      blocks.at(-1)!.n += last.n;
     }
-    const above = rows.length - below;
-    return {
-      shareBelow: rows.length === 0 ? 0 : below / rows.length,
-      accuracyBelow: below === 0 ? null : rightBelow / below,
-      accuracyAbove: above === 0 ? null : rightAbove / above,
-    };
-  };
-  let threshold = 0;
-  for (let step = 1; step <= 99; step++) {
-    const t = step / 100;
-    const { accuracyBelow } = split(t);
-    if (accuracyBelow !== null && accuracyBelow < targetAccuracy) threshold = t;
+  });
+  const sure = blocks.find((b) => b.right / b.n >= targetAccuracy);
+  let threshold: number;
+  if (rows.length === 0 || sure?.first === 0) threshold = 0;
+  else if (sure === undefined) threshold = 1;
+  // + 1e-9: 0.29 * 100 is 28.999999999999996 in binary floating point.
+  else threshold = Math.floor(rows[sure.first]!.top * 100 + 1e-9) / 100;
+  let below = 0;
+  let rightBelow = 0;
+  let rightAbove = 0;
+  for (const row of rows) {
+    if (row.top < threshold) {
+      below++;
+      rightBelow += row.right;
+    } else rightAbove += row.right;
   }
+  const above = rows.length - below;
   return {
     threshold,
-    rule: `largest top-probability cut on a 0.01 grid whose out-of-fold rows below it (calibrated, each fold scaled with a temperature fit on the other folds) are right less than ${targetAccuracy * 100} % of the time`,
+    rule: `lowest top probability (rounded down to 0.01) from which the isotonic fit of out-of-fold correctness on the calibrated top probability (each fold scaled with a temperature fit on the other folds) reaches ${targetAccuracy * 100} %: below it an answer is more often wrong than right`,
     rows: rows.length,
-    ...split(threshold),
+    shareBelow: rows.length === 0 ? 0 : below / rows.length,
+    accuracyBelow: below === 0 ? null : rightBelow / below,
+    accuracyAbove: above === 0 ? null : rightAbove / above,
   };
 }
 

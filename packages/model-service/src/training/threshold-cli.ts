@@ -114,7 +114,13 @@ async function main(): Promise<number> {
 
   const K = LABELS.length;
   const hp = info.hyperParameters;
-  const options: TrainOptions = { features: hp.features, linear: hp.linear, gloveTopWords: hp.gloveTopWords, seed: hp.seed, folds: info.evaluation.folds };
+  const options: TrainOptions = {
+    features: hp.features,
+    linear: hp.linear,
+    gloveTopWords: hp.gloveTopWords,
+    seed: hp.seed,
+    folds: info.evaluation.folds,
+  };
   let probabilities: Float64Array;
   const cacheFile = values.cache ? resolveFromCaller(values.cache, callerCwd) : undefined;
   if (cacheFile && existsSync(cacheFile)) {
