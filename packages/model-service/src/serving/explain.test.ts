@@ -1,6 +1,7 @@
 // Explanations and confidence on the committed model (models/CURRENT), and the ONNX weight reader.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -107,6 +108,65 @@ describe('explanations of the committed model', () => {
       const { explanation, bias, logit } = explain(text, 'joy');
       assert.deepEqual(explanation, []);
       assert.equal(logit, bias);
+    }
+  });
+});
+
+describe('confidence of the committed model', () => {
+  let predictor: Predictor;
+  let threshold: number;
+  before(async () => {
+    const dir = await currentModelDir(MODELS_DIR);
+    predictor = await loadOnnxPredictor(dir, { threads: 1 });
+    const { info } = await readModelFiles(dir);
+    assert.ok(info.lowConfidence, 'model.json has lowConfidence');
+    threshold = info.lowConfidence.threshold;
+  });
+  after(() => predictor?.close());
+
+  it('has a threshold chosen from its calibration, between chance and certainty', () => {
+    assert.ok(threshold > 1 / 7 && threshold < 0.9, `threshold ${threshold}`);
+  });
+
+  const cases: Array<[kind: string, text: string, confidence: 'low' | 'high']> = [
+    ['emoji only', '😀😀😀', 'low'],
+    ['emoji only', '😡💔😭', 'low'],
+    ['Japanese', '私は試験に合格してとても嬉しかった', 'low'],
+    ['Finnish', 'Olin todella iloinen kun pääsin ylioppilaaksi', 'low'],
+    ['Finnish', 'Minua pelotti kun koira hyökkäsi kimppuuni pimeässä', 'low'],
+    ['nonsense', 'qwzx vbnm', 'low'],
+    ['nonsense', 'asdf jkl qwerty zxcv', 'low'],
+    ['a clear ISEAR-like sentence', 'I was terrified when a man with a knife followed me home in the dark.', 'high'],
+    ['a clear ISEAR-like sentence', 'My grandmother died last winter.', 'high'],
+    ['a clear ISEAR-like sentence', "I felt guilty for forgetting my mother's birthday", 'high'],
+  ];
+  for (const [kind, text, confidence] of cases) {
+    it(`is ${confidence} for ${kind}: ${text}`, async () => {
+      const [scored] = await predictor.score([normalizeText(text)]);
+      const top = Math.max(...LABELS.map((l) => scored!.probabilities[l]));
+      assert.equal(scored!.confidence, confidence, `top probability ${top}, threshold ${threshold}`);
+    });
+  }
+
+  it('is low for a text with no known feature even where the threshold alone would call it high', async () => {
+    const copy = await mkdtemp(path.join(tmpdir(), 'low-threshold-'));
+    try {
+      const dir = await currentModelDir(MODELS_DIR);
+      await cp(dir, copy, { recursive: true });
+      const info = JSON.parse(await readFile(path.join(copy, MODEL_FILES.info), 'utf8')) as { lowConfidence: { threshold: number } };
+      info.lowConfidence.threshold = 0.05;
+      await writeFile(path.join(copy, MODEL_FILES.info), JSON.stringify(info));
+      const lenient = await loadOnnxPredictor(copy, { threads: 1 });
+      try {
+        const [unknown, nonsense, clear] = await lenient.score(['😀😀😀', 'qwzx vbnm', 'My grandmother died last winter.']);
+        assert.equal(unknown!.confidence, 'low', 'no known feature: the answer is the bias alone');
+        assert.equal(nonsense!.confidence, 'high', 'known character n-grams, top probability above 0.05');
+        assert.equal(clear!.confidence, 'high');
+      } finally {
+        await lenient.close();
+      }
+    } finally {
+      await rm(copy, { recursive: true, force: true });
     }
   });
 });
