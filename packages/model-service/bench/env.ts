@@ -27,6 +27,11 @@ export function readHttpBenchEnv(): HttpBenchEnv {
   };
 }
 
+/** `BENCH_SWITCH_SECONDS`: length of bench:switch's load window with and without switches, default 12. */
+export function readSwitchBenchSeconds(): number {
+  return Number(process.env.BENCH_SWITCH_SECONDS ?? 12);
+}
+
 /** This process's environment with `overrides` on top, for a child process. */
 export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };

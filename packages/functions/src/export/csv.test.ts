@@ -71,7 +71,7 @@ for (const delimiter of ['comma', 'semicolon'] as const) {
       assert.equal(unguardSpreadsheetText(record[1]!), review.text, JSON.stringify(review.text));
       assert.deepEqual(record.slice(2, 7), [review.label, review.predictedLabel, review.action, review.modelVersion, review.createdAt]);
       assert.deepEqual(
-        record.slice(7).map(Number),
+        record.slice(7, 14).map(Number),
         LABELS.map((label) => review.probabilities[label]),
       );
     });
@@ -104,6 +104,17 @@ test('semicolon export keeps commas unquoted and quotes semicolons', async () =>
   const text = (await csvOf([reviewWith('a, b; c', 0)], 'semicolon')).toString('utf8');
   assert.ok(text.includes(`${EXPORT_COLUMNS.join(';')}\r\n`));
   assert.ok(text.includes(';"a, b; c";'));
+});
+
+test("the shadow version's answer fills the last two columns when the review has one, else they are empty", async () => {
+  const shadowed: StoredReview = {
+    ...reviewWith('with a shadow', 0),
+    shadow: { modelVersion: 'v9', label: 'fear', probabilities: probabilitiesFor('fear') },
+  };
+  const records: string[][] = parse(await csvOf([shadowed, reviewWith('without', 1)], 'comma'), { bom: true });
+  const at = (name: string) => EXPORT_COLUMNS.indexOf(name as (typeof EXPORT_COLUMNS)[number]);
+  assert.deepEqual([records[1]![at('shadow_model_version')], records[1]![at('shadow_label')]], ['v9', 'fear']);
+  assert.deepEqual([records[2]![at('shadow_model_version')], records[2]![at('shadow_label')]], ['', '']);
 });
 
 test('probabilities are plain decimals, never exponent notation', () => {

@@ -59,6 +59,8 @@ export function reviewToRow(review: StoredReview): string[] {
     review.modelVersion,
     review.createdAt,
     ...LABELS.map((label) => toPlainDecimal(review.probabilities[label])),
+    review.shadow?.modelVersion ?? '',
+    review.shadow?.label ?? '',
   ];
 }
 

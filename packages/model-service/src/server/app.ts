@@ -8,6 +8,7 @@ import {
   ClientError,
   LABELS,
   PredictRequestSchema,
+  type Label,
   parseOrThrow,
   type Confidence,
   type Explanation,
@@ -15,6 +16,7 @@ import {
   type Prediction,
   type Probabilities,
   type ReadyResponse,
+  type ShadowPrediction,
 } from '@sentiment/core';
 import { generateSecret, signPrediction } from '@sentiment/core/trust';
 import { readJsonBody, type BodyLimits } from '@sentiment/http/body';
@@ -23,7 +25,7 @@ import { requestIdFrom } from '@sentiment/http/request-id';
 import type { Predictor } from '../serving/predictor.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRequestSummary } from './request-summary.ts';
-import { ServiceState } from './state.ts';
+import { ServiceState, type ShadowScores } from './state.ts';
 
 export interface AppOptions {
   /** Life cycle shared with the server (readiness, draining). Created when omitted. */
@@ -65,7 +67,10 @@ const cryptoRandom = () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
  *   probability `blindAuditRate` (signed in the token).
  * - `POST /batch-predict` `{"texts": string[1..256]}` → 200 `{"predictions": Prediction[]}`, input order
  *   (never blind, never explained).
- * Every prediction carries `confidence` (`low`: the model is unsure; see `Predictor.score`).
+ *   Every prediction carries `confidence` (`low`: the model is unsure; see `Predictor.score`).
+ *   Both score through `state.score`: the served version, and the shadow version when one runs, whose
+ *   answer travels signed as `shadow`. A failed or late shadow never fails the prediction: it is
+ *   left out, logged at warn (`shadow prediction dropped`) and counted (`model_shadow_failures_total`).
  * - `GET /healthz` → 200 `{"status":"ok"}` while the process runs.
  * - `GET /readyz` → 200 `{"status":"ready","modelVersion"}`; 503 while the model loads or the
  *   service drains.
@@ -138,21 +143,40 @@ export function createApp(options: AppOptions): Koa {
   };
 
   const predict = async (texts: string[], single?: { explain: boolean; blind: boolean }): Promise<Prediction[]> => {
-    const predictor = requirePredictor();
     const start = performance.now();
-    const results = await predictor.score(texts);
+    const scores = await state.score(texts);
     metrics.observeInference(texts.length, (performance.now() - start) / 1000);
+    const results = scores.probabilities;
     if (results.length !== texts.length) {
       throw new Error(`predictor returned ${results.length} results for ${texts.length} texts`);
     }
+    const shadow = scores.shadow ? shadowPredictions(scores.shadow, texts.length) : undefined;
     const issuedAt = now();
     // Each text is signed as normalised, which is what a review of it will carry and store.
-    return results.map(({ probabilities, confidence }, i) => {
+    return results.map((probabilities, i) => {
       const text = texts[i] ?? '';
-      const extra: PredictionExtras = { confidence, blind: single?.blind === true };
-      if (single?.explain && predictor.explain) extra.explain = (label) => predictor.explain!(text, label);
-      return toPrediction(probabilities, predictor.modelVersion, newId(), { text, secret: predictionSecret, issuedAt }, extra);
+      const extras: PredictionExtras = { confidence: scores.confidence[i] ?? 'low', blind: single?.blind === true };
+      // The version that answered explains its own answer, even if a switch happened since.
+      if (single?.explain && scores.explain) extras.explain = (label) => scores.explain!(text, label);
+      return toPrediction(probabilities, scores.modelVersion, newId(), { text, secret: predictionSecret, issuedAt, shadow: shadow?.[i] }, extras);
     });
+  };
+
+  /** The shadow's answers as prediction fields, or undefined (logged, counted) when it failed: never the caller's problem. */
+  const shadowPredictions = (scores: ShadowScores, count: number): ShadowPrediction[] | undefined => {
+    try {
+      const results = scores.probabilities;
+      if (results === undefined) throw scores.error;
+      if (results.length !== count) throw new Error(`shadow returned ${results.length} results for ${count} texts`);
+      return results.map((p) => {
+        const { label, probabilities } = rankProbabilities(p);
+        return { modelVersion: scores.modelVersion, label, probabilities };
+      });
+    } catch (err) {
+      metrics.observeShadowFailure();
+      logger.warn({ shadowVersion: scores.modelVersion, reason: err instanceof Error ? err.message : String(err) }, 'shadow prediction dropped');
+      return undefined;
+    }
   };
 
   const readBody = async (ctx: Context): Promise<unknown> => {
@@ -209,30 +233,13 @@ function notFound(ctx: Context): ClientError {
   return new ClientError('not_found', `No route ${ctx.method} ${ctx.path}`);
 }
 
-/** What a prediction carries besides label and probabilities. */
-export interface PredictionExtras {
-  confidence: Confidence;
-  /** Drawn for the blind audit: `blind: true` in the answer and in the signed payload. */
-  blind?: boolean;
-  /** Explains the chosen label; called only when the request asked for an explanation. */
-  explain?: (label: (typeof LABELS)[number]) => Explanation;
-}
-
 /**
- * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
- * (the first in LABELS order on a tie), `confidence`, `explanation` and `blind: true` from `extras`,
- * and `predictionToken` signing it for `sign.text` (issue 7; the token covers `blind`).
+ * Seven probabilities keyed in {@link LABELS} order, and the most probable label (the first in LABELS order on a tie).
  * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
  */
-export function toPrediction(
-  probabilities: Probabilities,
-  modelVersion: string,
-  predictionId: string,
-  sign: { text: string; secret: string; issuedAt: Date },
-  extras: PredictionExtras,
-): Prediction {
-  const ordered = {} as Record<(typeof LABELS)[number], number>;
-  let best: (typeof LABELS)[number] = LABELS[0];
+export function rankProbabilities(probabilities: Probabilities): { label: Label; probabilities: Probabilities } {
+  const ordered = {} as Record<Label, number>;
+  let best: Label = LABELS[0];
   for (const label of LABELS) {
     const p = probabilities[label];
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
@@ -241,17 +248,46 @@ export function toPrediction(
     ordered[label] = p;
     if (p > ordered[best]) best = label;
   }
+  return { label: best, probabilities: ordered };
+}
+
+/** What a prediction carries besides label, probabilities and shadow. */
+export interface PredictionExtras {
+  confidence: Confidence;
+  /** Drawn for the blind audit: `blind: true` in the answer and in the signed payload. */
+  blind?: boolean;
+  /** Explains the chosen label; called only when the request asked for an explanation. */
+  explain?: (label: Label) => Explanation;
+}
+
+/**
+ * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
+ * (see {@link rankProbabilities}), `confidence`, `explanation` and `blind: true` from `extras`,
+ * `shadow` the shadow version's answer when one ran, and `predictionToken` signing all of it (the
+ * blind flag and the shadow included) for `sign.text` (token v2, `@sentiment/core/trust`).
+ * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
+ */
+export function toPrediction(
+  probabilities: Probabilities,
+  modelVersion: string,
+  predictionId: string,
+  sign: { text: string; secret: string; issuedAt: Date; shadow?: ShadowPrediction | undefined },
+  extras: PredictionExtras,
+): Prediction {
+  const { label, probabilities: ordered } = rankProbabilities(probabilities);
+  const shadow = sign.shadow;
   const blind = extras.blind === true;
-  const fields = { predictionId, text: sign.text, label: best, probabilities: ordered, modelVersion, blind };
+  const fields = { predictionId, text: sign.text, label, probabilities: ordered, modelVersion, blind, shadow };
   const prediction: Prediction = {
     predictionId,
-    label: best,
+    label,
     probabilities: ordered,
     modelVersion,
     predictionToken: signPrediction(fields, sign.secret, sign.issuedAt),
     confidence: extras.confidence,
   };
-  if (extras.explain) prediction.explanation = extras.explain(best);
+  if (extras.explain) prediction.explanation = extras.explain(label);
   if (blind) prediction.blind = true;
+  if (shadow) prediction.shadow = shadow;
   return prediction;
 }

@@ -59,6 +59,51 @@ export class FakePredictor implements Predictor {
   }
 }
 
+/**
+ * A predictor of a given version that gives every text the same answer (its `favourite` label at
+ * 0.7, the others 0.05), for tests that tell versions apart; `gate` holds calls, `failWith` fails them.
+ */
+export class StubPredictor implements Predictor {
+  readonly modelVersion: string;
+  readonly labels = LABELS;
+  readonly favourite: (typeof LABELS)[number];
+  gate: Promise<void> | undefined;
+  failWith: Error | undefined;
+  calls = 0;
+  closed = false;
+
+  constructor(modelVersion: string, favourite: (typeof LABELS)[number] = 'joy') {
+    this.modelVersion = modelVersion;
+    this.favourite = favourite;
+  }
+
+  answer(): Probabilities {
+    return Object.fromEntries(LABELS.map((l) => [l, l === this.favourite ? 0.7 : 0.05])) as Probabilities;
+  }
+
+  async predict(texts: readonly string[]): Promise<Probabilities[]> {
+    this.calls++;
+    if (this.gate) await this.gate;
+    if (this.failWith) throw this.failWith;
+    return texts.map(() => this.answer());
+  }
+
+  /** Always sure: its answer's top probability is 0.7. */
+  async score(texts: readonly string[]): Promise<ScoredText[]> {
+    return (await this.predict(texts)).map((probabilities) => ({ probabilities, confidence: 'high' }));
+  }
+
+  describe(): Record<string, unknown> {
+    return { version: this.modelVersion };
+  }
+
+  close(): Promise<void> {
+    if (this.closed) throw new Error(`${this.modelVersion} closed twice`);
+    this.closed = true;
+    return Promise.resolve();
+  }
+}
+
 /** A pino logger that keeps every line as parsed JSON in `lines`. */
 export function memoryLogger(level: pino.LevelWithSilent = 'debug'): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];

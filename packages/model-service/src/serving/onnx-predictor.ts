@@ -26,6 +26,9 @@ export interface OnnxPredictorOptions {
  */
 export const REFERENCE_TOLERANCE = 1e-5;
 
+/** Resolves after the requests already waiting have had their turn (a `setImmediate` tick). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Largest |difference| between the references' probabilities and `predictor`'s for the same
  * texts, with the text where it occurs (0 and undefined for an empty list).
@@ -69,7 +72,11 @@ export async function referenceDifference(
  */
 export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictorOptions): Promise<Predictor> {
   const { info, tokenizer } = await readModelFiles(modelDir);
+  // Each step below blocks the event loop for up to a few hundred ms; yielding between them lets a
+  // service that loads a version while serving (a hot switch) answer requests in the gaps.
+  await yieldToEventLoop();
   const featurizer = new Featurizer(tokenizer);
+  await yieldToEventLoop();
   const session = await ort.InferenceSession.create(path.join(modelDir, MODEL_FILES.onnx), {
     intraOpNumThreads: options.threads,
     interOpNumThreads: 1,

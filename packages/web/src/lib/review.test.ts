@@ -27,6 +27,14 @@ test('reviewOf keeps the predicted label and the exact text beside the picked la
   assert.ok(ReviseRequestSchema.safeParse(body).success);
 });
 
+test("reviewOf sends the shadow version's answer back unchanged (the token signs it)", () => {
+  const shadow = { modelVersion: 'test-v2', label: 'guilt' as const, probabilities: { ...prediction.probabilities, sadness: 0.05, guilt: 0.7 } };
+  const body = reviewOf({ text: 'My dog died', prediction: { ...prediction, shadow } }, 'sadness');
+  assert.deepEqual(body.shadow, shadow);
+  assert.ok(ApproveRequestSchema.safeParse(body).success);
+  assert.equal(Object.hasOwn(reviewOf({ text: 'My dog died', prediction }, 'sadness'), 'shadow'), false);
+});
+
 test('reviewOf with the predicted label is a valid approve body', () => {
   assert.ok(ApproveRequestSchema.safeParse(reviewOf({ text: 'My dog died', prediction }, 'sadness')).success);
 });

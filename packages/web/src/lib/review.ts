@@ -25,6 +25,8 @@ export function reviewOf({ text, prediction }: PredictedText, label: Label): Rev
     probabilities: prediction.probabilities,
     // The model service's signature: the review functions store only predictions it really made.
     predictionToken: prediction.predictionToken,
+    // The shadow version's answer is signed with the prediction, so it must travel back unchanged (never shown).
+    ...(prediction.shadow ? { shadow: prediction.shadow } : {}),
   };
 }
 
