@@ -20,6 +20,8 @@ const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
  * - `REVIEWS_TABLE` (default `reviews`): the table name.
  * - `MODEL_DIR` (relative to the repo root), `ORT_THREADS`: passed to the model service when set
  *   (its own defaults otherwise: `models/CURRENT`, 1 thread).
+ * - `BLIND_AUDIT_RATE` and the model service's other variables reach it unchanged through the inherited
+ *   environment (see `packages/model-service/src/config.ts`; the e2e run sets `BLIND_AUDIT_RATE=0`).
  * - `MODEL_READY_TIMEOUT_MS` (default 120000): how long to wait for the model service's `/readyz`.
  * - `LOG_LEVEL` (default `info`).
  * - `OPERATOR_TOKEN`, `PREDICTION_SECRET` (issue 7): the operator's token and the prediction-signing

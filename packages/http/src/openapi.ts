@@ -81,7 +81,13 @@ const ROUTES: Route[] = [
     path: '/model/predict',
     summary: 'Predict the emotion of one text',
     body: PredictRequestSchema,
-    ok: { 200: { description: 'The most probable label and all seven probabilities (each in [0, 1], summing to 1)', json: PredictResponseSchema } },
+    ok: {
+      200: {
+        description:
+          'The most probable label and all seven probabilities (each in [0, 1], summing to 1), its confidence ("low": the model is unsure), the explanation when "explain" is true, and "blind": true when drawn for the blind audit',
+        json: PredictResponseSchema,
+      },
+    },
     errors: [...BODY_ERRORS, 'too_many_requests', 'service_unavailable'],
   },
   {

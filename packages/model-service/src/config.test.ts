@@ -27,7 +27,21 @@ describe('loadConfig', () => {
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
       predictionSecret: undefined,
+      blindAuditRate: 0.1,
     });
+  });
+
+  it('reads BLIND_AUDIT_RATE as a share from 0 to 1', () => {
+    for (const [value, rate] of [
+      ['0', 0],
+      ['0.25', 0.25],
+      ['.5', 0.5],
+      ['1', 1],
+      ['1.0', 1],
+      ['', 0.1],
+    ] as const) {
+      assert.equal(loadConfig({ BLIND_AUDIT_RATE: value }, { packageDir: pkg }).blindAuditRate, rate, value);
+    }
   });
 
   it('MODELS_DIR moves CURRENT and the candidates; MODEL_DIR pins the version; the shadow and watch settings are read', () => {
@@ -87,6 +101,14 @@ describe('loadConfig', () => {
     ['zero threads', { ORT_THREADS: '0' }, /ORT_THREADS/],
     ['fractional threads', { ORT_THREADS: '1.5' }, /ORT_THREADS: must be a whole number/],
     ['an unknown log level', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL/],
+    [
+      'a blind audit rate above 1',
+      { BLIND_AUDIT_RATE: '1.5' },
+      /^Invalid configuration:\nBLIND_AUDIT_RATE: must be a decimal number from 0 to 1[^\n]*$/,
+    ],
+    ['a negative blind audit rate', { BLIND_AUDIT_RATE: '-0.1' }, /BLIND_AUDIT_RATE: must be a decimal number from 0 to 1/],
+    ['a blind audit rate as a percentage', { BLIND_AUDIT_RATE: '10%' }, /BLIND_AUDIT_RATE: must be a decimal number from 0 to 1/],
+    ['a blind audit rate that is not a number', { BLIND_AUDIT_RATE: 'often' }, /BLIND_AUDIT_RATE: must be a decimal number from 0 to 1/],
   ] as const) {
     it(`rejects ${name} with a message naming the variable`, () => {
       assert.throws(

@@ -46,6 +46,9 @@ const integer = (min: number, max: number, fallback: number) =>
  *   at least 43 characters; on AWS the linked SST secret `PredictionSecret` (`SST_RESOURCE_PredictionSecret`)
  *   when the variable is unset. Neither set: a random secret for this process only (predictions then
  *   cannot be reviewed; `main.ts` warns).
+ * - `BLIND_AUDIT_RATE` share of `POST /predict` answers drawn for the blind audit (`blind: true`: the page
+ *   asks the person for a label before showing the model's), a decimal number from 0 to 1, default 0.1;
+ *   0 turns the audit off.
  */
 export const EnvSchema = z.object({
   PORT: integer(0, 65535, 8080),
@@ -62,6 +65,14 @@ export const EnvSchema = z.object({
   LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(LOG_LEVELS).default('info')),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000, 10_000),
   PREDICTION_SECRET: z.preprocess(unsetIfEmpty, SecretSchema.optional()),
+  BLIND_AUDIT_RATE: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a decimal number from 0 to 1, such as 0.1 (0 turns the blind audit off)')
+      .transform(Number)
+      .default(0.1),
+  ),
   // What an SST link puts in the environment: JSON `{"value": "<secret>"}`.
   SST_RESOURCE_PredictionSecret: z.preprocess(
     unsetIfEmpty,
@@ -103,6 +114,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** HMAC secret for prediction tokens; `undefined` when none is configured. */
   predictionSecret: string | undefined;
+  /** Probability in [0, 1] that a `POST /predict` answer is drawn for the blind audit. */
+  blindAuditRate: number;
 }
 
 /** Configuration that cannot be used; `message` lists every problem, one per line. */
@@ -169,5 +182,6 @@ export function loadConfig(env: Record<string, string | undefined>, options: { p
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     predictionSecret: e.PREDICTION_SECRET ?? e.SST_RESOURCE_PredictionSecret?.value,
+    blindAuditRate: e.BLIND_AUDIT_RATE,
   };
 }

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   if (config.predictionSecret === undefined) {
     logger.warn('PREDICTION_SECRET is not set: predictions are signed with a random secret of this process, so reviews of them will be refused');
   }
-  const app = createApp({ state, logger, metrics, predictionSecret: config.predictionSecret });
+  const app = createApp({ state, logger, metrics, predictionSecret: config.predictionSecret, blindAuditRate: config.blindAuditRate });
   const server = await startServer({
     app,
     state,

@@ -84,10 +84,10 @@ export class Featurizer {
   readonly tableSize: number;
   readonly charOffset: number;
   readonly gloveOffset: number;
-  // n-gram / word → table id (offset already added).
-  private readonly wordIndex: Map<string, number>;
-  private readonly charIndex: Map<string, number>;
-  private readonly gloveIndex: Map<string, number>;
+  // n-gram / word → table id (offset already added); read by the explanations too.
+  readonly wordIndex: ReadonlyMap<string, number>;
+  readonly charIndex: ReadonlyMap<string, number>;
+  readonly gloveIndex: ReadonlyMap<string, number>;
   /** idf by table id (0 for glove ids). */
   private readonly idf: Float64Array;
   // Scratch per call, indexed by table id: counts, then values. Reset after each text.
@@ -197,7 +197,7 @@ export class Featurizer {
   }
 
   /** In-vocabulary character n-gram ids of one token, in enumeration order, with repeats. */
-  private charIdsOf(token: string): Int32Array {
+  charIdsOf(token: string): Int32Array {
     let ids = this.charCache.get(token);
     if (ids === undefined) {
       const found: number[] = [];

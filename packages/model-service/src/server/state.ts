@@ -1,4 +1,4 @@
-import { ClientError, type Probabilities } from '@sentiment/core';
+import { ClientError, type Confidence, type Explanation, type Label, type Probabilities } from '@sentiment/core';
 import type { Predictor } from '../serving/predictor.ts';
 
 /**
@@ -53,6 +53,10 @@ export interface Scores {
   modelVersion: string;
   /** One per text, in input order. */
   probabilities: Probabilities[];
+  /** The champion's confidence in each answer, in input order (see `Predictor.score`). */
+  confidence: Confidence[];
+  /** The champion's explanations (absent when it has none); JavaScript only, so safe after a switch. */
+  explain?: (text: string, label: Label) => Explanation;
   /** Absent when no shadow runs, or when it is the champion's own version. */
   shadow?: ShadowScores;
 }
@@ -138,8 +142,14 @@ export class ServiceState {
     const shadowScores = shadowRuns ? this.#scoreShadow(shadow, texts) : undefined;
     champion.enter();
     try {
-      const probabilities = await champion.predictor.predict(texts);
-      const scores: Scores = { modelVersion: champion.predictor.modelVersion, probabilities };
+      const predictor = champion.predictor;
+      const scored = await predictor.score(texts);
+      const scores: Scores = {
+        modelVersion: predictor.modelVersion,
+        probabilities: scored.map((s) => s.probabilities),
+        confidence: scored.map((s) => s.confidence),
+      };
+      if (predictor.explain) scores.explain = (text, label) => predictor.explain!(text, label);
       if (shadowScores) scores.shadow = await shadowScores;
       return scores;
     } finally {

@@ -72,6 +72,11 @@ export const ModelInfoSchema = z.looseObject({
   }),
   /** Written by training since format 2 of `tokenizer.json`; absent in older versions. */
   referencePredictions: z.array(ReferencePredictionSchema).optional(),
+  /**
+   * The low-confidence threshold chosen from the calibrated out-of-fold predictions
+   * (`training/calibration.ts` `chooseLowConfidenceThreshold`); absent in versions trained before it.
+   */
+  lowConfidence: z.looseObject({ threshold: z.number().min(0).max(1), rule: z.string() }).optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 

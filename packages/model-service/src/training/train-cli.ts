@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
 import { argmaxRows, formatMetrics } from './metrics.ts';
-import { calibrate, reliabilitySvg } from './calibration.ts';
+import { calibrate, chooseLowConfidenceThreshold, reliabilitySvg } from './calibration.ts';
 import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import { readCallerCwd } from './env.ts';
@@ -194,6 +194,12 @@ async function main(): Promise<number> {
   console.log(
     `Calibration: temperature ${calibration.temperature.toFixed(3)}, expected calibration error ${calibration.ece.before.toFixed(4)} before, ${calibration.ece.after.toFixed(4)} after (out-of-fold, ${calibration.ece.bins} bins)\n`,
   );
+  const lowConfidence = chooseLowConfidenceThreshold(calibration.calibrated, truth, LABELS.length);
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+  console.log(
+    `Low confidence: below a top probability of ${lowConfidence.threshold} (${pct(lowConfidence.shareBelow)} of the out-of-fold rows; ` +
+      `accuracy ${pct(lowConfidence.accuracyBelow)} below, ${pct(lowConfidence.accuracyAbove)} at or above)\n`,
+  );
   say(`final model: fitting on all ${texts.length} rows`, true);
   const trained = trainModel(texts, labels, options, glove, (it, objective) => say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`));
   endProgress(isTty);
@@ -235,6 +241,7 @@ async function main(): Promise<number> {
     },
     temperature: calibration.temperature,
     ece: calibration.ece,
+    lowConfidence,
     trainingSeconds: Math.round(seconds * 10) / 10,
   };
   say('writing the version and its reference predictions', true);

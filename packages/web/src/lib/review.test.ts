@@ -10,6 +10,7 @@ const prediction: Prediction = {
   probabilities: { fear: 0.05, guilt: 0.05, joy: 0.05, anger: 0.05, disgust: 0.05, sadness: 0.7, shame: 0.05 },
   modelVersion: 'test-v1',
   predictionToken: 'v2.1767225600000.c2lnbmF0dXJlLW9mLXRoZS1tb2RlbC1zZXJ2aWNlLTMyYnl0ZXM',
+  confidence: 'high',
 };
 
 test('reviewOf keeps the predicted label and the exact text beside the picked label', () => {
