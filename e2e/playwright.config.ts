@@ -79,6 +79,9 @@ export default defineConfig({
       PREDICTION_SECRET: process.env.E2E_PREDICTION_SECRET,
       // Every test comes from 127.0.0.1: the per-address limits would stop the suite (rate-limit.test.ts covers them).
       RATE_LIMIT_PER_MINUTE: '100000',
+      // No blind-audit draws: these tests expect the model's answer on every prediction (the stack
+      // passes the variable on to the model service).
+      BLIND_AUDIT_RATE: '0',
     },
     // A first run builds the web app (about a minute on two cores).
     timeout: 240_000,

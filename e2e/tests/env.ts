@@ -4,3 +4,13 @@
 export function readOperatorToken(): string | undefined {
   return process.env.E2E_OPERATOR_TOKEN;
 }
+
+/** `E2E_PREDICTION_SECRET`, the prediction-signing secret of the stack under test; `undefined` when unset. */
+export function readPredictionSecret(): string | undefined {
+  return process.env.E2E_PREDICTION_SECRET;
+}
+
+/** The workers' environment (PATH to Node 24 and the rest), for a second stack a test starts itself. */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}

@@ -34,6 +34,7 @@ async function predictAs(page: Page, label: Label): Promise<void> {
         modelVersion: 'layout-check',
         // Shaped like a real token; this test never sends a review.
         predictionToken: 'v2.1767225600000.bGF5b3V0LWNoZWNrLW5vdC1hLXJlYWwtc2lnbmF0dXJl',
+        confidence: 'high',
       }),
     }),
   );

@@ -7,17 +7,17 @@ describe('loadStackConfig', () => {
     const config = loadStackConfig({}, '/repo');
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.dynamoPath, '/repo/.data/dynamodb');
+    assert.equal(config.dynamoPath, '/repo/.data/dynamodb-local');
     assert.equal(config.webBuild, 'auto');
     assert.equal(config.tableName, 'reviews');
   });
 
   it('reads PORT, DATA_DIR relative to the repo and absolute, and DYNAMO_IN_MEMORY', () => {
     assert.equal(loadStackConfig({ PORT: '4123' }, '/repo').port, 4123);
-    assert.equal(loadStackConfig({ DATA_DIR: 'var' }, '/repo').dynamoPath, '/repo/var/dynamodb');
-    assert.equal(loadStackConfig({ DATA_DIR: '/srv/data' }, '/repo').dynamoPath, '/srv/data/dynamodb');
+    assert.equal(loadStackConfig({ DATA_DIR: 'var' }, '/repo').dynamoPath, '/repo/var/dynamodb-local');
+    assert.equal(loadStackConfig({ DATA_DIR: '/srv/data' }, '/repo').dynamoPath, '/srv/data/dynamodb-local');
     assert.equal(loadStackConfig({ DYNAMO_IN_MEMORY: '1' }, '/repo').dynamoPath, undefined);
-    assert.equal(loadStackConfig({ DYNAMO_IN_MEMORY: '0' }, '/repo').dynamoPath, '/repo/.data/dynamodb');
+    assert.equal(loadStackConfig({ DYNAMO_IN_MEMORY: '0' }, '/repo').dynamoPath, '/repo/.data/dynamodb-local');
   });
 
   it('rejects a bad port, flag or table name, naming each variable', () => {

@@ -10,14 +10,18 @@ const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
 /**
  * Environment of `npm start` (`scripts/start.ts`), read once at start.
  * - `PORT` (default 3000; 0 picks a free port) and `HOST` (default 127.0.0.1): where the one origin listens.
- * - `DATA_DIR` (default `.data`, relative to the repo root): the embedded DynamoDB keeps its LevelDB
- *   files under `<DATA_DIR>/dynamodb`, so reviews survive restarts.
+ * - `DATA_DIR` (default `.data`, relative to the repo root): the embedded DynamoDB (DynamoDB Local) keeps
+ *   its files under `<DATA_DIR>/dynamodb-local`, so reviews survive restarts. Reviews an older version
+ *   stored with dynalite under `<DATA_DIR>/dynamodb` are imported once into an empty store.
+ * - `JAVA` (default `java`): the Java 17+ runtime that runs DynamoDB Local.
  * - `DYNAMO_IN_MEMORY=1`: a fresh, empty in-memory store instead (tests).
  * - `WEB_BUILD` (`auto` | `always` | `never`, default `auto`): `auto` builds `packages/web/out` when it
  *   is missing or older than the web or core sources.
  * - `REVIEWS_TABLE` (default `reviews`): the table name.
  * - `MODEL_DIR` (relative to the repo root), `ORT_THREADS`: passed to the model service when set
  *   (its own defaults otherwise: `models/CURRENT`, 1 thread).
+ * - `BLIND_AUDIT_RATE` and the model service's other variables reach it unchanged through the inherited
+ *   environment (see `packages/model-service/src/config.ts`; the e2e run sets `BLIND_AUDIT_RATE=0`).
  * - `MODEL_READY_TIMEOUT_MS` (default 120000): how long to wait for the model service's `/readyz`.
  * - `LOG_LEVEL` (default `info`).
  * - `OPERATOR_TOKEN`, `PREDICTION_SECRET` (issue 7): the operator's token and the prediction-signing
@@ -33,6 +37,7 @@ export const StackEnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('.data'),
   DYNAMO_IN_MEMORY: flag.default(false),
+  JAVA: z.string().min(1).default('java'),
   WEB_BUILD: z.enum(['auto', 'always', 'never']).default('auto'),
   REVIEWS_TABLE: z
     .string()
@@ -53,8 +58,12 @@ export interface StackConfig {
   host: string;
   /** Absolute model version folder for the model service, or `undefined` for its default. */
   modelDir: string | undefined;
-  /** Absolute LevelDB folder of the embedded DynamoDB, or `undefined` for an in-memory store. */
+  /** Absolute data folder of the embedded DynamoDB, or `undefined` for an in-memory store. */
   dynamoPath: string | undefined;
+  /** Absolute LevelDB folder of the dynalite store of older versions (imported once), or `undefined` in memory. */
+  legacyDynamoPath: string | undefined;
+  /** The Java command that runs DynamoDB Local. */
+  java: string;
   webBuild: 'auto' | 'always' | 'never';
   tableName: string;
   ortThreads: number | undefined;
@@ -102,7 +111,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv, repoRoot = REPO_ROOT): S
   return {
     port: e.PORT,
     host: e.HOST,
-    dynamoPath: e.DYNAMO_IN_MEMORY ? undefined : resolve(dataDir, 'dynamodb'),
+    dynamoPath: e.DYNAMO_IN_MEMORY ? undefined : resolve(dataDir, 'dynamodb-local'),
+    legacyDynamoPath: e.DYNAMO_IN_MEMORY ? undefined : resolve(dataDir, 'dynamodb'),
+    java: e.JAVA,
     webBuild: e.WEB_BUILD,
     tableName: e.REVIEWS_TABLE,
     modelDir: e.MODEL_DIR === undefined ? undefined : resolve(repoRoot, e.MODEL_DIR),

@@ -47,6 +47,14 @@ describe('preflight', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  it('refuses to start without a Java runtime, naming the fix in one sentence', async () => {
+    await rejectsWith(
+      preflight(config({ JAVA: join(root, 'no-such-java'), DYNAMO_IN_MEMORY: '1' })),
+      'java_missing',
+      /^Java 17\+ runtime not found: install it \(Debian\/Ubuntu: apt-get install -y default-jre-headless; macOS: brew install openjdk\)\.$/,
+    );
+  });
+
   it('passes with the model named in models/CURRENT, claims the data folder, and releases it', async () => {
     const result = await preflight(config());
     assert.equal(result.modelDir, join(root, 'packages', 'model-service', 'models', 'v1'));

@@ -3,13 +3,17 @@ import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import type { StackConfig } from './config.ts';
 import { claimDataLock, DataFolderInUseError } from './data-lock.ts';
+import { javaVersion, MIN_JAVA_VERSION } from '../../packages/functions/src/local/dynamo.ts';
+
+/** How to get a Java runtime, for the preflight message. */
+const INSTALL_JAVA = 'install it (Debian/Ubuntu: apt-get install -y default-jre-headless; macOS: brew install openjdk)';
 
 /** The model files the model service loads from its version folder. */
 export const MODEL_FILES = ['model.onnx', 'model.json', 'tokenizer.json'] as const;
 
 /** A start-up problem the person can fix: `message` is one sentence that names the fix. */
 export class PreflightError extends Error {
-  readonly code: 'port_in_use' | 'data_folder_locked' | 'model_missing';
+  readonly code: 'port_in_use' | 'data_folder_locked' | 'model_missing' | 'java_missing';
   constructor(code: PreflightError['code'], message: string) {
     super(message);
     this.name = 'PreflightError';
@@ -27,13 +31,14 @@ export interface Preflight {
 
 /**
  * Checks, before anything starts (web build, DynamoDB, children), what would otherwise fail halfway
- * with a stack trace: the model folder has its files, the data folder is not held by another
+ * with a stack trace: the model folder has its files, a Java 17+ runtime for DynamoDB Local is there, the data folder is not held by another
  * `npm start` (claims it; see data-lock.ts), and the port is free. In that order, so a missing model
  * is reported without touching the data folder.
  * @throws {PreflightError} with one sentence naming the problem and its fix.
  */
 export async function preflight(config: StackConfig): Promise<Preflight> {
   const modelDir = resolveModelDir(config);
+  checkJava(config.java);
   let releaseDataLock = () => {};
   if (config.dynamoPath) {
     mkdirSync(config.dynamoPath, { recursive: true });
@@ -59,6 +64,18 @@ export async function preflight(config: StackConfig): Promise<Preflight> {
     throw error;
   }
   return { modelDir, releaseDataLock };
+}
+
+/**
+ * DynamoDB Local (the embedded store) runs on Java {@link MIN_JAVA_VERSION}+.
+ * @throws {PreflightError} `java_missing` when `java` is not found or older.
+ */
+function checkJava(java: string): void {
+  const version = javaVersion(java);
+  if (version === undefined) throw new PreflightError('java_missing', `Java ${MIN_JAVA_VERSION}+ runtime not found: ${INSTALL_JAVA}.`);
+  if (version < MIN_JAVA_VERSION) {
+    throw new PreflightError('java_missing', `Java ${version} found, but the embedded DynamoDB needs Java ${MIN_JAVA_VERSION}+: ${INSTALL_JAVA}.`);
+  }
 }
 
 /**

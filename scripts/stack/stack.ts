@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { createDocumentClient } from '../../packages/functions/src/clients.ts';
 import { startApiServer } from '../../packages/functions/src/local/api-server.ts';
 import { ensureReviewsTable, startLocalDynamo } from '../../packages/functions/src/local/dynamo.ts';
+import { importLegacyReviews } from '../../packages/functions/src/local/legacy-import.ts';
+import { createReviewStore } from '../../packages/functions/src/review/store.ts';
 import { runToEnd, startChild, waitForReady, type ManagedChild } from './child.ts';
 import { inheritedEnv, type StackConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
@@ -40,7 +42,7 @@ export interface StartOptions {
 
 /**
  * Brings up the local stack (DESIGN.md "Local stack"), after `preflight` passed: builds the static export when needed, starts
- * the embedded DynamoDB (LevelDB under `config.dynamoPath`, or in memory) and creates the table,
+ * the embedded DynamoDB (DynamoDB Local, files under `config.dynamoPath`, or in memory) and creates the tables,
  * the functions' local adapter, the model service as a child process (waits for its `/readyz`),
  * and the gateway on `config.host:config.port`. Whatever started is stopped again when a later step fails.
  * @throws {Error} when the web build fails, the model service is not ready in time, or the port is taken.
@@ -76,11 +78,18 @@ export async function startStack(config: StackConfig, logger: Logger, options: S
     const secrets = resolveStackSecrets({ dataDir: config.dataDir, operatorToken: config.operatorToken, predictionSecret: config.predictionSecret });
     logger.info({ operatorTokenFile: secrets.operatorTokenFile ?? 'OPERATOR_TOKEN (environment)' }, 'operator token');
 
-    const dynamo = await startLocalDynamo(config.dynamoPath ? { path: config.dynamoPath } : {});
+    const dynamo = await startLocalDynamo({ path: config.dynamoPath, java: config.java });
     cleanups.push(() => dynamo.close());
     const client = createDocumentClient({ endpoint: dynamo.endpoint });
     try {
       await ensureReviewsTable(client, config.tableName);
+      // Reviews an older version kept in dynalite's LevelDB folder move over once, into an empty store.
+      const imported = await importLegacyReviews(
+        config.legacyDynamoPath,
+        config.tableName,
+        createReviewStore({ client, tableName: config.tableName }),
+      );
+      if (imported > 0) logger.info({ imported, from: config.legacyDynamoPath }, 'imported the reviews of the older dynalite store');
     } finally {
       client.destroy();
     }

@@ -7,3 +7,4 @@ export * from './errors.ts';
 export * from './csv/columns.ts';
 export * from './operator/schemas.ts';
 export * from './service/schemas.ts';
+export * from './review/console.ts';

@@ -5,6 +5,8 @@ import { DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS, SecretSchema } from '@sentiment/co
 /**
  * Environment of the functions, read once at cold start (Lambda) or at start (local adapter).
  * - `REVIEWS_TABLE`: DynamoDB table name (required; in AWS the deploy passes SST `Resource.Reviews.name`).
+ * - `STATS_TABLE`, `AUDIT_TABLE`: the stats and audit tables (default `<REVIEWS_TABLE>-stats` / `-audit`;
+ *   in AWS the deploy passes `Resource.ReviewStats.name` / `Resource.ReviewAudit.name`).
  * - `DYNAMODB_ENDPOINT`: a local DynamoDB-compatible endpoint such as `http://127.0.0.1:8000`; when set,
  *   static dummy credentials are used, never the host's AWS configuration.
  * - `AWS_REGION`: defaults to `us-east-1` when an endpoint is set (Lambda always sets it).
@@ -17,11 +19,27 @@ import { DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS, SecretSchema } from '@sentiment/co
  *   the linked SST secret `OperatorToken`. Both at least 43 characters (32 random bytes, base64url).
  * - `PREDICTION_TOKEN_MAX_AGE_S`: how long a prediction can be reviewed, default 86400 (24 h).
  */
+const tableName = z.string().min(3).max(255);
+const storeFields = {
+  REVIEWS_TABLE: tableName,
+  STATS_TABLE: tableName.optional(),
+  AUDIT_TABLE: tableName.optional(),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
+};
+type StoreEnv = z.output<z.ZodObject<typeof storeFields>>;
+const storeConfig = (env: StoreEnv) => ({
+  tableName: env.REVIEWS_TABLE,
+  statsTableName: env.STATS_TABLE ?? `${env.REVIEWS_TABLE}-stats`,
+  auditTableName: env.AUDIT_TABLE ?? `${env.REVIEWS_TABLE}-audit`,
+  endpoint: env.DYNAMODB_ENDPOINT,
+  region: env.AWS_REGION ?? (env.DYNAMODB_ENDPOINT ? 'us-east-1' : undefined),
+});
+const StoreEnvSchema = z.object(storeFields).transform(storeConfig);
+
 const EnvSchema = z
   .object({
-    REVIEWS_TABLE: z.string().min(3).max(255),
-    DYNAMODB_ENDPOINT: z.url().optional(),
-    AWS_REGION: z.string().min(1).optional(),
+    ...storeFields,
     EXPORT_BUCKET: z.string().min(3).max(63).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PREDICTION_SECRET: SecretSchema,
@@ -34,9 +52,7 @@ const EnvSchema = z
       .optional(),
   })
   .transform((env) => ({
-    tableName: env.REVIEWS_TABLE,
-    endpoint: env.DYNAMODB_ENDPOINT,
-    region: env.AWS_REGION ?? (env.DYNAMODB_ENDPOINT ? 'us-east-1' : undefined),
+    ...storeConfig(env),
     exportBucket: env.EXPORT_BUCKET,
     logLevel: env.LOG_LEVEL,
     predictionSecret: env.PREDICTION_SECRET,
@@ -52,14 +68,23 @@ export type FunctionsConfig = z.output<typeof EnvSchema>;
  * @throws {Error} naming every missing or invalid variable (a cold start that fails loudly).
  */
 export function loadConfig(env: Record<string, string | undefined>): FunctionsConfig {
+  return parseEnv(EnvSchema, env);
+}
+
+function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
   // Empty strings (e.g. `EXPORT_BUCKET=`) mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = EnvSchema.safeParse(cleaned);
+  const result = schema.safeParse(cleaned);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid functions configuration: ${problems}`);
   }
   return result.data;
+}
+
+/** The store's part of the configuration (tables, endpoint, region): what the repair command needs, no secrets. */
+export function readStoreConfig(): z.output<typeof StoreEnvSchema> {
+  return parseEnv(StoreEnvSchema, process.env);
 }
 
 /**

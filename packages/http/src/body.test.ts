@@ -81,9 +81,16 @@ describe('readJsonBody over a real connection', () => {
   let url: string;
   before(async () => {
     server = createServer((req, res) => {
+      // Records whether the body was awaited as a stream ('data' listener) or taken from the buffer.
+      let streamed = false;
+      const on = req.on.bind(req);
+      req.on = ((...args: Parameters<typeof on>) => {
+        if (args[0] === 'data') streamed = true;
+        return on(...args);
+      }) as typeof req.on;
       readJsonBody(req, { timeoutMs: 300 }).then(
         (value) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
+          res.writeHead(200, { 'content-type': 'application/json', 'x-body-read': streamed ? 'stream' : 'buffer' });
           res.end(JSON.stringify(value));
         },
         (error: unknown) => sendError(res, error, 'test', { close: true }),
@@ -124,6 +131,32 @@ describe('readJsonBody over a real connection', () => {
       ['3\r\n{"a\r\n', '4\r\n":2}\r\n', '0\r\n\r\n'],
     );
     assert.equal(chunked.status, 200);
+  });
+
+  it('takes a body that came with its headers from the buffer (no listener, no timer), and awaits one that did not', async () => {
+    /** Sends `head` and `body` in one write, or with `Expect: 100-continue` the body only once the server has read the head. */
+    const bodyRead = (body: string, together: boolean): Promise<string> => {
+      const { port } = new URL(url);
+      const head = `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n`;
+      return new Promise((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let text = '';
+        let sent = together;
+        socket.on('connect', () => socket.write(together ? `${head}\r\n${body}` : `${head}Expect: 100-continue\r\n\r\n`));
+        socket.on('data', (data: Buffer) => {
+          text += data.toString();
+          if (!sent && text.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+            sent = true;
+            socket.write(body);
+          }
+        });
+        socket.on('close', () =>
+          resolve(`${/HTTP\/1\.1 (2\d\d|[3-5]\d\d)/.exec(text)?.[1]} ${/x-body-read: (\w+)/i.exec(text)?.[1]} ${/\{.*\}/.exec(text)?.[0]}`),
+        );
+      });
+    };
+    assert.equal(await bodyRead('{"a":1}', true), '200 buffer {"a":1}');
+    assert.equal(await bodyRead('{"a":2}', false), '200 stream {"a":2}');
   });
 
   it('refuses a declared length over 64 KiB at once with 413, without reading the body', async () => {

@@ -35,6 +35,8 @@ export function declaresBody(headers: IncomingHttpHeaders): boolean {
  * @throws {ClientError} `unsupported_media_type` (415) naming what was sent.
  */
 export function checkJsonHeaders(type: string | undefined, encoding: string | undefined): void {
+  // What nearly every client sends: nothing to parse.
+  if (type === 'application/json' && encoding === undefined) return;
   let parsed: contentType.ParsedMediaType | undefined;
   try {
     parsed = type ? contentType.parse(type) : undefined;
@@ -90,19 +92,14 @@ export function readBodyBytes(req: IncomingMessage, limits: BodyLimits = {}): Pr
   const limit = limits.limitBytes ?? MAX_REQUEST_BODY_BYTES;
   if (Number(req.headers['content-length']) > limit) return Promise.reject(payloadTooLarge(limit));
   return new Promise((resolve, reject) => {
-    // A small body usually arrives in the same packet as the headers, and Node's parser has read it
-    // by the next microtask: then it is taken from the stream's buffer at once, with no listener and
-    // no timer. Only a body still on its way is awaited, with the timeout.
-    queueMicrotask(() => {
-      if (req.complete && !req.readableFlowing && !req.readableEnded) {
-        const bytes = (req.read() as Buffer | null) ?? Buffer.alloc(0);
-        if (req.readableLength === 0) {
-          if (bytes.length > limit) return reject(payloadTooLarge(limit));
-          return resolve(bytes);
-        }
-        // Not all of it was buffered after all (cannot happen with Node's parser): read the rest as a stream.
-        req.unshift(bytes);
-      }
+    // A small body usually arrives in the same packet as the headers. Node's parser hands the headers
+    // over (and runs the microtasks) before it parses that body, but has read it by the check phase
+    // of the same loop turn: then it is taken from the stream's buffer at once, with no listener and no
+    // timer. Only a body still on its way is awaited, with the timeout.
+    if (takeBuffered(req, limit, resolve, reject)) return;
+    setImmediate(() => {
+      if (takeBuffered(req, limit, resolve, reject)) return;
+      if (req.destroyed) return reject(cutOff());
       const read: BodyRead = {
         chunks: [],
         size: 0,
@@ -121,6 +118,27 @@ export function readBodyBytes(req: IncomingMessage, limits: BodyLimits = {}): Pr
       if (!req.complete) read.timer = setTimeout(onTimeout, read.timeoutMs, req);
     });
   });
+}
+
+/**
+ * Settles the read from the stream's buffer when the whole body is there (and nobody reads it yet);
+ * false when it is not, and the body has to be awaited.
+ */
+function takeBuffered(req: IncomingMessage, limit: number, resolve: (bytes: Buffer) => void, reject: (error: unknown) => void): boolean {
+  if (!req.complete || req.readableFlowing || req.readableEnded) return false;
+  const bytes = (req.read() as Buffer | null) ?? Buffer.alloc(0);
+  if (req.readableLength !== 0) {
+    // Not all of it was buffered after all (cannot happen with Node's parser): read the rest as a stream.
+    req.unshift(bytes);
+    return false;
+  }
+  if (bytes.length > limit) reject(payloadTooLarge(limit));
+  else resolve(bytes);
+  return true;
+}
+
+function cutOff(): ClientError {
+  return new ClientError('malformed_json', 'Request body was cut off before it was complete');
 }
 
 // The state of one body read lives on the request, so the listeners below are created once, not per request.
@@ -166,7 +184,7 @@ function onEnd(this: ReadingRequest): void {
 }
 
 function onAbort(this: ReadingRequest): void {
-  finish(this, new ClientError('malformed_json', 'Request body was cut off before it was complete'));
+  finish(this, cutOff());
 }
 
 function onTimeout(req: ReadingRequest): void {

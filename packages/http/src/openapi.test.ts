@@ -21,7 +21,19 @@ describe('the OpenAPI document', () => {
     assert.equal(document.openapi, '3.1.0');
     const routes = documentedRoutes(document);
     assert.ok(routes.length >= 10, routes.join(', '));
-    for (const route of routes) assert.match(route, /^(GET|POST|DELETE) \/(model|api)\/[a-z./-]+$/);
+    for (const route of routes) assert.match(route, /^(GET|POST|PATCH|DELETE) \/(model|api)\/[a-z./-]+(\/\{[a-z]+\})?$/);
+    // Every {name} in a path is a required path parameter of each of its operations.
+    const paths = document.paths as Record<string, Record<string, { parameters?: { name: string; in: string; required: boolean }[] }>>;
+    for (const [path, operations] of Object.entries(paths)) {
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const operation of Object.values(operations)) {
+        assert.deepEqual(
+          (operation.parameters ?? []).filter((p) => p.in === 'path' && p.required).map((p) => p.name),
+          names,
+          path,
+        );
+      }
+    }
   });
 
   it('request bodies come from the core schemas: strict objects with their required fields', () => {

@@ -11,6 +11,8 @@ import {
   MAX_REQUEST_BODY_BYTES,
   MAX_TEXT_CODE_POINTS,
   ModelDescriptionSchema,
+  MAX_PAGE_LIMIT,
+  DEFAULT_PAGE_LIMIT,
   OperatorSessionSchema,
   OperatorSignInSchema,
   PredictRequestSchema,
@@ -19,14 +21,26 @@ import {
   ReviewResponseSchema,
   ReviseRequestSchema,
   TextSchema,
+  AuditListQuerySchema,
+  AuditListResponseSchema,
+  PredictionIdSchema,
+  ReviewCorrectionSchema,
+  ReviewDeletedResponseSchema,
+  ReviewListQuerySchema,
+  ReviewListResponseSchema,
+  ReviewFilterSchema,
+  StatsQuerySchema,
+  StatsResponseSchema,
   type ErrorCode,
 } from '@sentiment/core';
 import { BODY_TIMEOUT_MS } from './body.ts';
 
 /** One route of the contract, under the path the browser uses (`/model/*`, `/api/*` on the one origin). */
 interface Route {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
+  /** Path parameters (`{name}` in `path`): each a string schema. */
+  params?: Record<string, { schema: z.ZodType; description: string }>;
   summary: string;
   description?: string;
   /** JSON request body schema (parsed as its input). */
@@ -48,6 +62,18 @@ const BODY_ERRORS: ErrorCode[] = [
   'internal_error',
 ];
 
+/** The review filters shared by the list and the export. */
+const FILTER_DESCRIPTIONS = {
+  label: 'Final (human) label',
+  predictedLabel: "The model's label",
+  action: 'approved, revised, blind or corrected',
+  modelVersion: 'Model version that predicted',
+  from: '`createdAt` at or after (ISO 8601 datetime, or a date = 00:00 UTC)',
+  to: '`createdAt` before (ISO 8601 datetime, or a date = 00:00 UTC)',
+  q: 'Case-insensitive substring of the text (1–200 characters)',
+  maxConfidence: 'Top probability at most this (0–1)',
+};
+
 /** Every route of `/model/*` and `/api/*`, in the order the document lists them. */
 const ROUTES: Route[] = [
   {
@@ -55,7 +81,13 @@ const ROUTES: Route[] = [
     path: '/model/predict',
     summary: 'Predict the emotion of one text',
     body: PredictRequestSchema,
-    ok: { 200: { description: 'The most probable label and all seven probabilities (each in [0, 1], summing to 1)', json: PredictResponseSchema } },
+    ok: {
+      200: {
+        description:
+          'The most probable label and all seven probabilities (each in [0, 1], summing to 1), its confidence ("low": the model is unsure), the explanation when "explain" is true, and "blind": true when drawn for the blind audit',
+        json: PredictResponseSchema,
+      },
+    },
     errors: [...BODY_ERRORS, 'too_many_requests', 'service_unavailable'],
   },
   {
@@ -117,14 +149,15 @@ const ROUTES: Route[] = [
   {
     method: 'get',
     path: '/api/getcsv',
-    summary: 'Download every review as sentiment.csv',
+    summary: 'Operator: download every review (or those matching the review filters) as sentiment.csv',
     description:
-      "RFC 4180 with CRLF line ends, UTF-8 with a byte-order mark; a text starting with =, +, -, @, tab, CR or ' gets one extra leading '. No other query parameter is accepted.",
+      "RFC 4180 with CRLF line ends, UTF-8 with a byte-order mark; a text starting with =, +, -, @, tab, CR or ' gets one extra leading '. Corrections are in it with their label, deleted reviews never. Every export is audited. No other query parameter is accepted.",
     query: {
       delimiter: {
         schema: z.enum(Object.keys(EXPORT_DELIMITERS) as [keyof typeof EXPORT_DELIMITERS]).default('comma'),
         description: '`semicolon` for spreadsheets in locales that expect `;`',
       },
+      ...queryParameters(ReviewFilterSchema, FILTER_DESCRIPTIONS),
     },
     ok: {
       200: { description: 'The CSV, as an attachment named sentiment.csv (locally, streamed)', media: 'text/csv; charset=utf-8' },
@@ -134,6 +167,72 @@ const ROUTES: Route[] = [
       },
     },
     errors: ['unauthorized', 'invalid_field', 'too_many_requests', 'internal_error'],
+  },
+  {
+    method: 'get',
+    path: '/api/reviews',
+    summary: 'Operator: one page of stored reviews, newest first, with combinable filters',
+    description:
+      'Follow `nextCursor` (same filters) for the next page; a selective filter may answer fewer than `limit` reviews with a cursor. Unknown parameters and foreign cursors are 400.',
+    query: queryParameters(ReviewListQuerySchema, {
+      limit: `Reviews per page, 1–${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT})`,
+      cursor: '`nextCursor` of the previous page with the same filters',
+      ...FILTER_DESCRIPTIONS,
+    }),
+    ok: { 200: { description: 'A page of reviews and the next cursor (`null` on the last page)', json: ReviewListResponseSchema } },
+    errors: ['unauthorized', 'invalid_field', 'internal_error'],
+  },
+  {
+    method: 'get',
+    path: '/api/reviews/{id}',
+    summary: 'Operator: one stored review',
+    params: { id: { schema: PredictionIdSchema, description: 'The review id (= predictionId)' } },
+    ok: { 200: { description: 'The review', json: ReviewResponseSchema } },
+    errors: ['unauthorized', 'invalid_field', 'not_found', 'internal_error'],
+  },
+  {
+    method: 'patch',
+    path: '/api/reviews/{id}',
+    summary: "Operator: correct a review's label",
+    description:
+      'Sets `label`, `action: "corrected"`, `correctedBy`, `correctedAt`; stats and the audit trail move in the same transaction. The label already stored: 200 unchanged, nothing written. After a correction, a public revise of that review is 409.',
+    params: { id: { schema: PredictionIdSchema, description: 'The review id (= predictionId)' } },
+    body: ReviewCorrectionSchema,
+    ok: { 200: { description: 'The review as stored', json: ReviewResponseSchema } },
+    errors: [...BODY_ERRORS, 'unauthorized', 'not_found'],
+  },
+  {
+    method: 'delete',
+    path: '/api/reviews/{id}',
+    summary: 'Operator: delete a review (its text is gone from every later export; the audit record keeps no text)',
+    params: { id: { schema: PredictionIdSchema, description: 'The review id (= predictionId)' } },
+    ok: { 200: { description: 'What was deleted and when', json: ReviewDeletedResponseSchema } },
+    errors: ['unauthorized', 'invalid_field', 'not_found', 'internal_error'],
+  },
+  {
+    method: 'get',
+    path: '/api/audit',
+    summary: 'Operator: the audit trail (corrections, deletions, exports, sign-ins and sign-outs), newest first',
+    query: queryParameters(AuditListQuerySchema, {
+      limit: `Records per page, 1–${MAX_PAGE_LIMIT} (default ${DEFAULT_PAGE_LIMIT})`,
+      cursor: '`nextCursor` of the previous page',
+    }),
+    ok: { 200: { description: 'A page of audit records', json: AuditListResponseSchema } },
+    errors: ['unauthorized', 'invalid_field', 'internal_error'],
+  },
+  {
+    method: 'get',
+    path: '/api/stats',
+    summary: 'Operator: the model measured on live feedback, per model version and date range',
+    description:
+      'Every review of the selection counts once with its current label: counts by action, agreement (anchored), blind accuracy with its Wilson 95 % interval, per-label precision/recall/F1, the 7×7 confusion matrix, alerts, shadow versions. Exact.',
+    query: queryParameters(StatsQuerySchema, {
+      modelVersion: 'One model version (omitted: all)',
+      from: '`createdAt` at or after (ISO 8601 datetime or date)',
+      to: '`createdAt` before (ISO 8601 datetime or date)',
+    }),
+    ok: { 200: { description: 'The statistics', json: StatsResponseSchema } },
+    errors: ['unauthorized', 'invalid_field', 'internal_error'],
   },
   {
     method: 'get',
@@ -165,6 +264,14 @@ const ROUTES: Route[] = [
     errors: [],
   },
 ];
+
+/** The query parameters of a strict object schema, each with its description. */
+function queryParameters(
+  schema: { shape: Record<string, z.ZodType> },
+  descriptions: Record<string, string>,
+): Record<string, { schema: z.ZodType; description: string }> {
+  return Object.fromEntries(Object.entries(schema.shape).map(([name, field]) => [name, { schema: field, description: descriptions[name] ?? name }]));
+}
 
 const TEXT_DESCRIPTION =
   `Free text. Normalised before use (Unicode NFC, control and invisible characters dropped except a joiner between visible characters, ` +
@@ -214,15 +321,24 @@ function operation(route: Route): Record<string, unknown> {
     operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
-    ...(route.query
+    ...(route.query || route.params
       ? {
-          parameters: Object.entries(route.query).map(([name, q]) => ({
-            name,
-            in: 'query',
-            required: false,
-            description: q.description,
-            schema: jsonSchema(q.schema, 'input'),
-          })),
+          parameters: [
+            ...Object.entries(route.params ?? {}).map(([name, p]) => ({
+              name,
+              in: 'path',
+              required: true,
+              description: p.description,
+              schema: jsonSchema(p.schema, 'input'),
+            })),
+            ...Object.entries(route.query ?? {}).map(([name, q]) => ({
+              name,
+              in: 'query',
+              required: false,
+              description: q.description,
+              schema: jsonSchema(q.schema, 'input'),
+            })),
+          ],
         }
       : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),

@@ -13,7 +13,9 @@
  *    bare route and the model (body parsing, validation, text rules, logging, metrics, JSON).
  *    Issue 10's target is at most 0.05 ms. The same difference in CPU time (the service's threads
  *    from /proc, the model's from process.cpuUsage) is printed beside it where /proc exists: on a
- *    shared machine, waiting for a core inflates 1/req/s but not CPU time.
+ *    shared machine, waiting for a core inflates 1/req/s but not CPU time. The same difference is also
+ *    taken within each round (the model measured again for 1 s right after the round's two routes)
+ *    and its median printed, so a load that drifts between rounds moves all three terms together.
  *
  * Env: BENCH_SECONDS (per HTTP round, default 5), BENCH_ROUNDS (alternating rounds per route, default 3), BENCH_CONNECTIONS (default 10), ORT_THREADS (default 1).
  */
@@ -77,8 +79,11 @@ interface Cost {
   cpuMs: number | undefined;
 }
 
-/** Model-only figures; returns the cost of one call at batch 1 on {@link HTTP_SENTENCE}. */
-async function modelOnly(): Promise<Cost> {
+/**
+ * Model-only figures; returns the cost of one call at batch 1 on {@link HTTP_SENTENCE}, and `again`
+ * to measure that once more (1 s) beside each HTTP round, then `close`.
+ */
+async function modelOnly(): Promise<{ http: Cost; again(): Promise<Cost>; close(): Promise<void> }> {
   const loadStart = performance.now();
   const predictor = await loadOnnxPredictor(config.modelDir, { threads: config.ortThreads });
   line('model', `${predictor.modelVersion} (${config.modelDir.replace(PACKAGE_DIR, '')}), ORT_THREADS=${config.ortThreads}`);
@@ -103,8 +108,13 @@ async function modelOnly(): Promise<Cost> {
   line('model only, batch 1', `${(b1 * 1000).toFixed(1)} µs per sentence (${(1000 / b1).toFixed(0)} sentences/s)`);
   line('model only, batch 64', `${(b64 * 1000).toFixed(1)} µs per sentence (${(1000 / b64).toFixed(0)} sentences/s)`);
   line('model only, batch 1, the HTTP sentence', `${(http.wallMs * 1000).toFixed(1)} µs (CPU ${(http.cpuMs * 1000).toFixed(1)} µs)`);
-  await predictor.close();
-  return http;
+  return { http, again: () => measure(1, 1_000, HTTP_SENTENCE), close: () => predictor.close() };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function freePort(): Promise<number> {
@@ -116,8 +126,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** HTTP figures; returns the cost of one request of each route (wall = 1 / mean req/s). */
-async function http(): Promise<{ healthz: Cost; predict: Cost }> {
+/** One round of each route and the model beside them: the costs of one request and one model call. */
+interface RoundCosts {
+  healthz: Cost;
+  predict: Cost;
+  model: Cost;
+}
+
+/**
+ * HTTP figures; returns the cost of one request of each route (wall = 1 / median req/s) and, per
+ * round, both routes' costs with the model's measured right after them (`modelRound`).
+ */
+async function http(modelRound: () => Promise<Cost>): Promise<{ healthz: Cost; predict: Cost; perRound: RoundCosts[] }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['src/main.ts'], {
@@ -162,11 +182,6 @@ async function http(): Promise<{ healthz: Cost; predict: Cost }> {
         cpuMs: cpuStart === undefined || cpuEnd === undefined ? undefined : (cpuEnd - cpuStart) / result.requests.total,
       };
     };
-    const median = (values: number[]): number => {
-      const sorted = [...values].sort((a, b) => a - b);
-      const mid = sorted.length >> 1;
-      return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    };
     const routes = {
       healthz: { name: 'GET /healthz (bare route)', options: { path: '/healthz' }, rounds: [] as Round[] },
       predict: {
@@ -180,7 +195,12 @@ async function http(): Promise<{ healthz: Cost; predict: Cost }> {
       `autocannon, ${connections} connections, 127.0.0.1, after 1 s of warm-up per route: ${rounds} alternating rounds of ${seconds} s per route, medians`,
     );
     for (const route of Object.values(routes)) await load(route.options, 1); // JIT and lazy start-up costs
-    for (let r = 0; r < rounds; r++) for (const route of Object.values(routes)) route.rounds.push(await load(route.options, seconds));
+    const perRound: RoundCosts[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const route of Object.values(routes)) route.rounds.push(await load(route.options, seconds));
+      const cost = (x: Round): Cost => ({ wallMs: 1000 / x.reqPerSec, cpuMs: x.cpuMs });
+      perRound.push({ healthz: cost(routes.healthz.rounds[r]!), predict: cost(routes.predict.rounds[r]!), model: await modelRound() });
+    }
     const summary = (route: (typeof routes)[keyof typeof routes]): Cost => {
       const rs = route.rounds;
       const reqPerSec = median(rs.map((x) => x.reqPerSec));
@@ -194,7 +214,7 @@ async function http(): Promise<{ healthz: Cost; predict: Cost }> {
       );
       return { wallMs: 1000 / reqPerSec, cpuMs: cpu };
     };
-    return { healthz: summary(routes.healthz), predict: summary(routes.predict) };
+    return { healthz: summary(routes.healthz), predict: summary(routes.predict), perRound };
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -202,8 +222,10 @@ async function http(): Promise<{ healthz: Cost; predict: Cost }> {
 }
 
 console.log(`model-service bench — node ${process.version}, ${new Date().toISOString()}`);
-const model = await modelOnly();
-const routes = await http();
+const modelRun = await modelOnly();
+const model = modelRun.http;
+const routes = await http(() => modelRun.again());
+await modelRun.close();
 const overheadMs = routes.predict.wallMs - routes.healthz.wallMs - model.wallMs;
 line(
   'predict overhead',
@@ -215,5 +237,19 @@ if (routes.predict.cpuMs !== undefined && routes.healthz.cpuMs !== undefined && 
   line(
     'predict overhead, CPU time',
     `${cpuOverheadMs.toFixed(3)} ms per request = predict ${routes.predict.cpuMs.toFixed(3)} ms − healthz ${routes.healthz.cpuMs.toFixed(3)} ms − model ${model.cpuMs.toFixed(3)} ms (service threads; not inflated by waiting for a core)`,
+  );
+}
+// The same difference within each round (both routes, then the model for 1 s): a load that drifts
+// between rounds on a shared machine moves all three terms of a round together.
+const perRound = routes.perRound.map((r) => r.predict.wallMs - r.healthz.wallMs - r.model.wallMs);
+line(
+  'predict overhead, median of rounds',
+  `${median(perRound).toFixed(3)} ms per request (rounds ${perRound.map((x) => x.toFixed(3)).join(', ')}; model ${routes.perRound.map((r) => r.model.wallMs.toFixed(3)).join(', ')} ms)`,
+);
+if (routes.perRound.every((r) => r.predict.cpuMs !== undefined && r.healthz.cpuMs !== undefined && r.model.cpuMs !== undefined)) {
+  const cpuPerRound = routes.perRound.map((r) => r.predict.cpuMs! - r.healthz.cpuMs! - r.model.cpuMs!);
+  line(
+    'predict overhead, CPU time, median of rounds',
+    `${median(cpuPerRound).toFixed(3)} ms per request (rounds ${cpuPerRound.map((x) => x.toFixed(3)).join(', ')})`,
   );
 }

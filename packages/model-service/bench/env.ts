@@ -1,5 +1,5 @@
 /**
- * The environment of the benches, read here only and passed in: BENCH_SECONDS (per HTTP round,
+ * The environment of the benches, read here only and passed in: BENCH_CALLS (explain bench), BENCH_SECONDS (per HTTP round,
  * default 5), BENCH_CONNECTIONS (default 10), BENCH_ROUNDS (default 3), ISEAR_TRAIN_CSV (bench:train's
  * default `--isear`), and the service's own variables (`loadConfig`, e.g. MODEL_DIR, ORT_THREADS).
  */
@@ -27,6 +27,11 @@ export function readHttpBenchEnv(): HttpBenchEnv {
   };
 }
 
+/** `BENCH_SWITCH_SECONDS`: length of bench:switch's load window with and without switches, default 12. */
+export function readSwitchBenchSeconds(): number {
+  return Number(process.env.BENCH_SWITCH_SECONDS ?? 12);
+}
+
 /** This process's environment with `overrides` on top, for a child process. */
 export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };
@@ -35,4 +40,13 @@ export function childEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
 /** `ISEAR_TRAIN_CSV`, when set. */
 export function readIsearTrainCsv(): string | undefined {
   return process.env.ISEAR_TRAIN_CSV;
+}
+
+/** What `explain-bench.ts` runs with: BENCH_ROUNDS (default 5), BENCH_CALLS (default 400), and the service's MODEL_DIR. */
+export function readExplainBenchEnv(): { rounds: number; calls: number; modelDir: string } {
+  return {
+    rounds: Number(process.env.BENCH_ROUNDS ?? 5),
+    calls: Number(process.env.BENCH_CALLS ?? 400),
+    modelDir: loadConfig(process.env).modelDir,
+  };
 }

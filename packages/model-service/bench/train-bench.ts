@@ -51,7 +51,7 @@ for (let i = 0; i < count; i++) {
   const b = pool[Math.floor(random() * pool.length)]!.split(' ');
   const text = [...a.slice(0, Math.ceil(a.length / 2)), ...b.slice(Math.floor(b.length / 2))].join(' ');
   const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
-  rows.push([`r${i}`, quote(text), label, label, 'confirmed', 'bench', created, ...LABELS.map(() => '0.142857')].join(','));
+  rows.push([`r${i}`, quote(text), label, label, 'confirmed', 'bench', created, ...LABELS.map(() => '0.142857'), '', ''].join(','));
 }
 const dir = await mkdtemp(path.join(tmpdir(), 'train-bench-'));
 try {

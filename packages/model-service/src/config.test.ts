@@ -17,11 +17,51 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       modelDir: join(pkg, 'models', 'v-test-3'),
+      modelDirPinned: false,
+      modelsDir: join(pkg, 'models'),
+      candidatesDir: join(pkg, '.data', 'candidates'),
+      shadowVersion: undefined,
+      watchIntervalMs: 2000,
+      shadowTimeoutMs: 1000,
       ortThreads: 1,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
       predictionSecret: undefined,
+      blindAuditRate: 0.1,
     });
+  });
+
+  it('reads BLIND_AUDIT_RATE as a share from 0 to 1', () => {
+    for (const [value, rate] of [
+      ['0', 0],
+      ['0.25', 0.25],
+      ['.5', 0.5],
+      ['1', 1],
+      ['1.0', 1],
+      ['', 0.1],
+    ] as const) {
+      assert.equal(loadConfig({ BLIND_AUDIT_RATE: value }, { packageDir: pkg }).blindAuditRate, rate, value);
+    }
+  });
+
+  it('MODELS_DIR moves CURRENT and the candidates; MODEL_DIR pins the version; the shadow and watch settings are read', () => {
+    const other = join(pkg, 'elsewhere', 'models');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'CURRENT'), 'v-other\n');
+    const config = loadConfig(
+      { MODELS_DIR: 'elsewhere/models', SHADOW_MODEL_VERSION: 'cand-1', MODEL_WATCH_MS: '0', SHADOW_TIMEOUT_MS: '250' },
+      { packageDir: pkg, cwd: pkg },
+    );
+    assert.equal(config.modelsDir, other);
+    assert.equal(config.modelDir, join(other, 'v-other'));
+    assert.equal(config.modelDirPinned, false);
+    assert.equal(config.candidatesDir, join(pkg, 'elsewhere', '.data', 'candidates'));
+    assert.equal(config.shadowVersion, 'cand-1');
+    assert.equal(config.watchIntervalMs, 0);
+    assert.equal(config.shadowTimeoutMs, 250);
+    assert.equal(loadConfig({ MODEL_DIR: '/abs/model' }, { packageDir: pkg }).modelDirPinned, true);
+    assert.throws(() => loadConfig({ SHADOW_MODEL_VERSION: '../etc' }, { packageDir: pkg }), /SHADOW_MODEL_VERSION: must be a version folder name/);
+    assert.throws(() => loadConfig({ SHADOW_TIMEOUT_MS: '0' }, { packageDir: pkg }), /SHADOW_TIMEOUT_MS/);
   });
 
   it('reads the prediction secret from PREDICTION_SECRET, else from the linked SST secret; a short one is refused unprinted', () => {
@@ -61,6 +101,14 @@ describe('loadConfig', () => {
     ['zero threads', { ORT_THREADS: '0' }, /ORT_THREADS/],
     ['fractional threads', { ORT_THREADS: '1.5' }, /ORT_THREADS: must be a whole number/],
     ['an unknown log level', { LOG_LEVEL: 'verbose' }, /LOG_LEVEL/],
+    [
+      'a blind audit rate above 1',
+      { BLIND_AUDIT_RATE: '1.5' },
+      /^Invalid configuration:\nBLIND_AUDIT_RATE: must be a decimal number from 0 to 1[^\n]*$/,
+    ],
+    ['a negative blind audit rate', { BLIND_AUDIT_RATE: '-0.1' }, /BLIND_AUDIT_RATE: must be a decimal number from 0 to 1/],
+    ['a blind audit rate as a percentage', { BLIND_AUDIT_RATE: '10%' }, /BLIND_AUDIT_RATE: must be a decimal number from 0 to 1/],
+    ['a blind audit rate that is not a number', { BLIND_AUDIT_RATE: 'often' }, /BLIND_AUDIT_RATE: must be a decimal number from 0 to 1/],
   ] as const) {
     it(`rejects ${name} with a message naming the variable`, () => {
       assert.throws(

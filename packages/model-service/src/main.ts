@@ -3,18 +3,21 @@
  * or `npm start -w packages/model-service`). Configuration: see `EnvSchema` in `config.ts`.
  *
  * Order: read config (exit 1 on a bad value) → listen (so `/healthz` answers and `/readyz` says 503
- * while the model loads) → load the one ONNX session → ready. SIGTERM or SIGINT: readiness 503,
- * in-flight requests finish, idle sockets close, the session is released, exit 0. A second signal
- * exits 1 at once. Logs are JSON lines on stdout; the line with `"msg":"listening"` holds the URL.
+ * while the model loads) → load the champion's ONNX session → ready → load the shadow, if one is
+ * named, and watch `models/CURRENT` and `models/SHADOW` for hot switches (`server/model-watcher.ts`).
+ * SIGTERM or SIGINT: readiness 503, in-flight requests finish, idle sockets close, the sessions are
+ * released, exit 0. A second signal exits 1 at once. Logs are JSON lines on stdout; the line with
+ * `"msg":"listening"` holds the URL, `"msg":"model switched"` marks each hot switch.
  */
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { LABELS } from '@sentiment/core';
 import { ConfigError, loadProcessConfig, type Config } from './config.ts';
-import { loadOnnxPredictor } from './serving/onnx-predictor.ts';
+import { loadServingPredictor } from './serving/load.ts';
 import type { Predictor } from './serving/predictor.ts';
 import { createApp } from './server/app.ts';
 import { createMetrics } from './server/metrics.ts';
+import { watchModels, type ModelWatcher } from './server/model-watcher.ts';
 import { startServer } from './server/server.ts';
 import { ServiceState } from './server/state.ts';
 
@@ -42,12 +45,12 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const state = new ServiceState();
+  const state = new ServiceState({ shadowTimeoutMs: config.shadowTimeoutMs });
   const metrics = createMetrics({ defaultMetrics: true });
   if (config.predictionSecret === undefined) {
     logger.warn('PREDICTION_SECRET is not set: predictions are signed with a random secret of this process, so reviews of them will be refused');
   }
-  const app = createApp({ state, logger, metrics, predictionSecret: config.predictionSecret });
+  const app = createApp({ state, logger, metrics, predictionSecret: config.predictionSecret, blindAuditRate: config.blindAuditRate });
   const server = await startServer({
     app,
     state,
@@ -59,6 +62,8 @@ async function main(): Promise<void> {
   logger.info({ url: server.url, modelDir: config.modelDir, ortThreads: config.ortThreads }, 'listening');
 
   let predictor: Predictor | undefined;
+  // Set once the model is loaded; the stop handler above may run before that.
+  const models: { watcher?: ModelWatcher } = {};
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -67,8 +72,10 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: readiness fails, in-flight requests finish');
+    await models.watcher?.close();
     await server.close();
-    await predictor?.close();
+    if (state.predictor) await state.close();
+    else await predictor?.close();
     logger.info('stopped');
     process.exit(0);
   };
@@ -83,12 +90,9 @@ async function main(): Promise<void> {
   }
 
   const started = performance.now();
+  const load = (dir: string) => loadServingPredictor(dir, { threads: config.ortThreads });
   try {
-    predictor = await loadOnnxPredictor(config.modelDir, { threads: config.ortThreads });
-    const outputs = [...predictor.labels].sort().join(',');
-    if (outputs !== [...LABELS].sort().join(',')) {
-      throw new Error(`model labels ${predictor.labels.join(',')} are not the seven labels ${LABELS.join(',')}`);
-    }
+    predictor = await load(config.modelDir);
   } catch (err) {
     logger.fatal({ err, modelDir: config.modelDir }, 'model failed to load');
     await server.close();
@@ -98,6 +102,21 @@ async function main(): Promise<void> {
   state.setPredictor(predictor);
   metrics.setModelVersion(predictor.modelVersion);
   logger.info({ modelVersion: predictor.modelVersion, loadMs: Math.round(performance.now() - started) }, 'ready');
+
+  const watcher = watchModels({
+    state,
+    logger,
+    metrics,
+    modelsDir: config.modelsDir,
+    candidatesDir: config.candidatesDir,
+    // A pinned MODEL_DIR is served until exit; otherwise the folder name is what CURRENT holds.
+    champion: config.modelDirPinned ? undefined : path.basename(config.modelDir),
+    pinnedShadow: config.shadowVersion,
+    intervalMs: config.watchIntervalMs,
+    load,
+  });
+  models.watcher = watcher;
+  await watcher.check();
 }
 
 await main();

@@ -21,8 +21,9 @@ test('unguard(guard(text)) round-trips every text exactly', () => {
   }
 });
 
-test('the export header starts with the review columns and ends with seven probability columns', () => {
+test('the export header: the review columns, seven probability columns, then the shadow answer', () => {
   assert.deepEqual(EXPORT_COLUMNS.slice(0, 7), ['id', 'text', 'label', 'predicted_label', 'action', 'model_version', 'created_at']);
-  assert.equal(EXPORT_COLUMNS.length, 14);
-  assert.ok(EXPORT_COLUMNS.slice(7).every((c) => c.startsWith('probability_')));
+  assert.equal(EXPORT_COLUMNS.length, 16);
+  assert.ok(EXPORT_COLUMNS.slice(7, 14).every((c) => c.startsWith('probability_')));
+  assert.deepEqual(EXPORT_COLUMNS.slice(14), ['shadow_model_version', 'shadow_label']);
 });

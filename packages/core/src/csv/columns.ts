@@ -1,9 +1,10 @@
 import { LABELS, type Label } from '../labels/labels.ts';
 
 /**
- * Columns of the review export (`GET /api/getcsv`), in order: the review fields, then one
- * probability column per label (`probability_<label>`, in {@link LABELS} order).
- * The training command finds `text` and `label` by these header names.
+ * Columns of the review export (`GET /api/getcsv`), in order: the review fields, one probability
+ * column per label (`probability_<label>`, in {@link LABELS} order), then the shadow version's
+ * answer when one ran (`shadow_model_version`, `shadow_label`; empty cells otherwise).
+ * The training command finds `text` and `label`, and `npm run shadow-report` the rest, by these header names.
  */
 export const EXPORT_COLUMNS = [
   'id',
@@ -14,6 +15,8 @@ export const EXPORT_COLUMNS = [
   'model_version',
   'created_at',
   ...LABELS.map((label) => probabilityColumn(label)),
+  'shadow_model_version',
+  'shadow_label',
 ] as const;
 
 /** Header name of the probability column for `label`. */

@@ -61,7 +61,7 @@ export type ShadowPrediction = z.infer<typeof ShadowPredictionSchema>;
 
 /**
  * One prediction: the most probable label and all seven probabilities, signed by `predictionToken`.
- * - `confidence`: see {@link ConfidenceSchema}.
+ * - `confidence`: always present; see {@link ConfidenceSchema}.
  * - `explanation`: only when the request asked for it (`explain: true`).
  * - `blind: true`: this prediction was drawn for the blind audit (`BLIND_AUDIT_RATE`): the page asks the
  *   person for the emotion before it reveals the model's answer. Signed, so it cannot be added or removed.
@@ -73,7 +73,7 @@ export const PredictionSchema = z.strictObject({
   probabilities: ProbabilitiesSchema,
   modelVersion: ModelVersionSchema,
   predictionToken: PredictionTokenSchema,
-  confidence: ConfidenceSchema.optional(),
+  confidence: ConfidenceSchema,
   explanation: ExplanationSchema.optional(),
   blind: z.boolean().optional(),
   shadow: ShadowPredictionSchema.optional(),

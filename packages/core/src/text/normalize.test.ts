@@ -185,6 +185,41 @@ test('length is measured after normalisation, so stripped whitespace does not co
   assert.equal(normalizeText(padded).length, MAX_TEXT_CODE_POINTS);
 });
 
+test('printable ASCII text (its shortcut) gets exactly what the full rules give', () => {
+  // A trailing U+200B (zero-width space) sends a text through the full rules, which drop it again.
+  const outcome = (raw: string): string => {
+    try {
+      return `ok ${normalizeText(raw)}`;
+    } catch (error) {
+      if (error instanceof TextRuleError) return `${error.rule} ${error.message}`;
+      throw error;
+    }
+  };
+  const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
+  const samples = [
+    '',
+    ' ',
+    '     ',
+    'a',
+    ' a ',
+    'I  was   so happy.  ',
+    'a'.repeat(MAX_TEXT_CODE_POINTS),
+    ` ${'b '.repeat(MAX_TEXT_CODE_POINTS / 2)} `,
+  ];
+  samples.push('x'.repeat(MAX_TEXT_CODE_POINTS + 1), `${'c'.repeat(MAX_TEXT_CODE_POINTS)}  d`, ...printable, printable.join(''));
+  // Deterministic pseudo-random texts, heavy in spaces, up to past the length limit.
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let i = 0; i < 500; i++) {
+    const length = i < 450 ? next(40) : MAX_TEXT_CODE_POINTS - 5 + next(10);
+    samples.push(Array.from({ length }, () => (next(3) === 0 ? ' ' : printable[next(printable.length)]!)).join(''));
+  }
+  for (const raw of samples) assert.equal(outcome(raw), outcome(`${raw}\u200B`), JSON.stringify(raw));
+});
+
 test('non-strings are rejected', () => {
   assert.equal(
     ruleOf(() => normalizeText(42)),

@@ -62,6 +62,10 @@ const IGNORABLE_OR_FLAG =
   /\u{1F3F4}(?:[\u{E0061}-\u{E007A}]{2}|[\u{E0030}-\u{E0039}]{3})[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}|\p{Default_Ignorable_Code_Point}/gu;
 // \s covers NBSP, the Unicode space separators and the line/paragraph separators.
 const WHITESPACE_RUN = /\s+/gu;
+// Printable ASCII (U+0020–U+007E) has no control, default-ignorable or non-NFC character and no
+// whitespace but the space, so the rules reduce to collapsing spaces and trimming (most texts).
+const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
+const SPACE_RUN = / {2,}/g;
 
 /** Number of Unicode code points in `text` (not UTF-16 units: an emoji counts once). */
 export function countCodePoints(text: string): number {
@@ -116,16 +120,27 @@ function dropIgnorables(text: string): string {
  */
 export function normalizeText(raw: unknown): string {
   if (typeof raw !== 'string') throw new TextRuleError('not_a_string', 'text must be a string');
+  if (PRINTABLE_ASCII.test(raw)) {
+    // The same rules, shortened: what is left after trimming is visible, and a code point is one UTF-16 unit.
+    const text = raw.replace(SPACE_RUN, ' ').trim();
+    if (text.length === 0) throw emptyText();
+    if (text.length > MAX_TEXT_CODE_POINTS) throw tooLong(text.length);
+    return text;
+  }
   if (!raw.isWellFormed()) {
     throw new TextRuleError('lone_surrogate', 'text contains a lone surrogate (malformed UTF-16)');
   }
   const text = dropIgnorables(raw.replace(WHITESPACE_CONTROLS, ' ').replace(OTHER_CONTROLS, '')).normalize('NFC').replace(WHITESPACE_RUN, ' ').trim();
-  if (!hasVisibleCharacter(text)) {
-    throw new TextRuleError('empty', 'text is empty: nothing visible is left after removing whitespace, control and invisible characters');
-  }
+  if (!hasVisibleCharacter(text)) throw emptyText();
   const length = countCodePoints(text);
-  if (length > MAX_TEXT_CODE_POINTS) {
-    throw new TextRuleError('too_long', `text is ${length} characters long; the limit is ${MAX_TEXT_CODE_POINTS} characters (Unicode code points)`);
-  }
+  if (length > MAX_TEXT_CODE_POINTS) throw tooLong(length);
   return text;
+}
+
+function emptyText(): TextRuleError {
+  return new TextRuleError('empty', 'text is empty: nothing visible is left after removing whitespace, control and invisible characters');
+}
+
+function tooLong(length: number): TextRuleError {
+  return new TextRuleError('too_long', `text is ${length} characters long; the limit is ${MAX_TEXT_CODE_POINTS} characters (Unicode code points)`);
 }

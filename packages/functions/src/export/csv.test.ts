@@ -71,7 +71,7 @@ for (const delimiter of ['comma', 'semicolon'] as const) {
       assert.equal(unguardSpreadsheetText(record[1]!), review.text, JSON.stringify(review.text));
       assert.deepEqual(record.slice(2, 7), [review.label, review.predictedLabel, review.action, review.modelVersion, review.createdAt]);
       assert.deepEqual(
-        record.slice(7).map(Number),
+        record.slice(7, 14).map(Number),
         LABELS.map((label) => review.probabilities[label]),
       );
     });
@@ -106,6 +106,17 @@ test('semicolon export keeps commas unquoted and quotes semicolons', async () =>
   assert.ok(text.includes(';"a, b; c";'));
 });
 
+test("the shadow version's answer fills the last two columns when the review has one, else they are empty", async () => {
+  const shadowed: StoredReview = {
+    ...reviewWith('with a shadow', 0),
+    shadow: { modelVersion: 'v9', label: 'fear', probabilities: probabilitiesFor('fear') },
+  };
+  const records: string[][] = parse(await csvOf([shadowed, reviewWith('without', 1)], 'comma'), { bom: true });
+  const at = (name: string) => EXPORT_COLUMNS.indexOf(name as (typeof EXPORT_COLUMNS)[number]);
+  assert.deepEqual([records[1]![at('shadow_model_version')], records[1]![at('shadow_label')]], ['v9', 'fear']);
+  assert.deepEqual([records[2]![at('shadow_model_version')], records[2]![at('shadow_label')]], ['', '']);
+});
+
 test('probabilities are plain decimals, never exponent notation', () => {
   assert.equal(toPlainDecimal(1e-7), '0.0000001');
   assert.equal(toPlainDecimal(1.2345e-10), '0.00000000012345');
@@ -124,12 +135,20 @@ test('an empty table exports the header only', async () => {
   assert.equal(bytes.toString('utf8'), `\uFEFF${EXPORT_COLUMNS.join(',')}\r\n`);
 });
 
-test('the export query accepts comma, semicolon or nothing and rejects anything else with a 400', () => {
-  assert.deepEqual(parseExportQuery(undefined), { delimiter: 'comma' });
-  assert.deepEqual(parseExportQuery({}), { delimiter: 'comma' });
-  assert.deepEqual(parseExportQuery({ delimiter: 'semicolon' }), { delimiter: 'semicolon' });
-  assert.deepEqual(parseExportQuery({ delimiter: 'comma' }), { delimiter: 'comma' });
+test('the export query accepts comma, semicolon or nothing and the list filters, and rejects anything else with a 400', () => {
+  assert.deepEqual(parseExportQuery(undefined), { delimiter: 'comma', filter: {} });
+  assert.deepEqual(parseExportQuery({}), { delimiter: 'comma', filter: {} });
+  assert.deepEqual(parseExportQuery({ delimiter: 'semicolon' }), { delimiter: 'semicolon', filter: {} });
+  assert.deepEqual(parseExportQuery({ delimiter: 'comma' }), { delimiter: 'comma', filter: {} });
+  assert.deepEqual(parseExportQuery({ label: 'joy', from: '2025-01-01', q: 'exam', maxConfidence: '0.5' }), {
+    delimiter: 'comma',
+    filter: { label: 'joy', from: '2025-01-01T00:00:00.000Z', q: 'exam', maxConfidence: 0.5 },
+  });
   for (const query of [
+    { label: 'happy' },
+    { limit: '10' },
+    { cursor: 'abc' },
+    { from: '2025-02-01', to: '2025-01-01' },
     { delimiter: 'tab' },
     { delimiter: ';' },
     { delimiter: '' },

@@ -7,30 +7,36 @@ import {
   EXPORT_DELIMITERS,
   guardSpreadsheetText,
   LABELS,
+  ReviewFilterSchema,
+  toFieldIssues,
   type ExportDelimiterName,
+  type ReviewFilter,
   type StoredReview,
 } from '@sentiment/core';
 
 /** Parsed `GET /api/getcsv` query. */
 export interface ExportQuery {
   delimiter: ExportDelimiterName;
+  /** The review list's filters (`ReviewFilterSchema`), so the console exports its current view. */
+  filter: ReviewFilter;
 }
 
 /**
- * Validates the getcsv query: only `delimiter`, one of `comma` (default) or `semicolon`.
- * @throws {ClientError} `invalid_field` (400) for another delimiter, a repeated one, or any other parameter.
+ * Validates the getcsv query: `delimiter`, one of `comma` (default) or `semicolon`, and the filters of
+ * `GET /api/reviews` (not `limit`/`cursor`).
+ * @throws {ClientError} `invalid_field` (400) for another delimiter, a bad filter, or any other parameter.
  */
 export function parseExportQuery(params: Record<string, string | undefined> | undefined): ExportQuery {
+  const { delimiter: value, ...rest } = params ?? {};
   const issues = [];
-  for (const key of Object.keys(params ?? {})) {
-    if (key !== 'delimiter') issues.push({ path: key, message: `unknown query parameter "${key}"; only "delimiter" is accepted` });
-  }
-  const value = params?.delimiter;
   if (value !== undefined && !Object.hasOwn(EXPORT_DELIMITERS, value)) {
     issues.push({ path: 'delimiter', message: `delimiter must be one of ${Object.keys(EXPORT_DELIMITERS).join(', ')}` });
   }
-  if (issues.length > 0) throw new ClientError('invalid_field', issues.map((i) => i.message).join('; '), issues);
-  return { delimiter: (value ?? 'comma') as ExportDelimiterName };
+  const filter = ReviewFilterSchema.safeParse(rest);
+  if (!filter.success) issues.push(...toFieldIssues(filter.error));
+  if (issues.length > 0 || !filter.success)
+    throw new ClientError('invalid_field', issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), issues);
+  return { delimiter: (value ?? 'comma') as ExportDelimiterName, filter: filter.data };
 }
 
 /**
@@ -59,6 +65,8 @@ export function reviewToRow(review: StoredReview): string[] {
     review.modelVersion,
     review.createdAt,
     ...LABELS.map((label) => toPlainDecimal(review.probabilities[label])),
+    review.shadow?.modelVersion ?? '',
+    review.shadow?.label ?? '',
   ];
 }
 

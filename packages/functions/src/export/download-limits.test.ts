@@ -6,8 +6,9 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { ErrorBodySchema } from '@sentiment/core';
 import { startApiServer, type ApiServer } from '../local/api-server.ts';
-import { startLocalDynamo, type LocalDynamo } from '../local/dynamo.ts';
+import type { LocalDynamo } from '../local/dynamo.ts';
 import { OPERATOR_AUTH, TEST_TRUST } from '../testing/fixtures.ts';
+import { testDynamo } from '../testing/fixtures.ts';
 import { createDownloadLimits, RetryLaterError } from './download-limits.ts';
 
 /** A raw GET that never reads its answer (the client of issue 7 that kept memory growing). */
@@ -72,7 +73,7 @@ describe('the local adapter applies the download limits to getcsv', () => {
   let dynamo: LocalDynamo;
   let api: ApiServer;
   before(async () => {
-    dynamo = await startLocalDynamo();
+    dynamo = await testDynamo();
     api = await startApiServer({
       port: 0,
       tableName: 'reviews-limits',

@@ -11,6 +11,8 @@ test('config: REVIEWS_TABLE and both secrets are required; an endpoint implies u
   const secrets = { PREDICTION_SECRET: TEST_PREDICTION_SECRET, OPERATOR_TOKEN: TEST_OPERATOR_TOKEN };
   assert.deepEqual(loadConfig({ REVIEWS_TABLE: 'reviews', DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567', EXPORT_BUCKET: '', ...secrets }), {
     tableName: 'reviews',
+    statsTableName: 'reviews-stats',
+    auditTableName: 'reviews-audit',
     endpoint: 'http://127.0.0.1:4567',
     region: 'us-east-1',
     exportBucket: undefined,
@@ -20,6 +22,8 @@ test('config: REVIEWS_TABLE and both secrets are required; an endpoint implies u
     predictionTokenMaxAgeMs: 24 * 60 * 60 * 1000,
   });
   assert.equal(loadConfig({ REVIEWS_TABLE: 'reviews', AWS_REGION: 'eu-west-1', ...secrets }).region, 'eu-west-1');
+  const named = loadConfig({ REVIEWS_TABLE: 'reviews', STATS_TABLE: 'app-stats', AUDIT_TABLE: 'app-audit', ...secrets });
+  assert.deepEqual([named.statsTableName, named.auditTableName], ['app-stats', 'app-audit']);
   assert.throws(() => loadConfig({ REVIEWS_TABLE: 'reviews', DYNAMODB_ENDPOINT: 'not a url', ...secrets }), /DYNAMODB_ENDPOINT/);
   // Both secrets are required and must be long enough; the message names them, never their values.
   assert.throws(() => loadConfig({ REVIEWS_TABLE: 'reviews' }), /PREDICTION_SECRET[\s\S]*OPERATOR_TOKEN/);

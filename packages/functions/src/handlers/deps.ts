@@ -30,7 +30,12 @@ export function coldStartDeps(): HandlerDeps {
     const logger = pino({ level: config.logLevel });
     coldStart = {
       logger,
-      store: createReviewStore({ client: createDocumentClient(config), tableName: config.tableName }),
+      store: createReviewStore({
+        client: createDocumentClient(config),
+        tableName: config.tableName,
+        statsTableName: config.statsTableName,
+        auditTableName: config.auditTableName,
+      }),
       exportTarget: config.exportBucket
         ? { client: new S3Client(config.region ? { region: config.region } : {}), bucket: config.exportBucket }
         : undefined,

@@ -51,7 +51,7 @@ function errorOf(result: LambdaResult) {
   return body.error;
 }
 
-describe('approve and revise handlers on a real dynalite', () => {
+describe('approve and revise handlers on a real DynamoDB Local', () => {
   let table: TestTable;
   let approve: LambdaHandler;
   let revise: LambdaHandler;

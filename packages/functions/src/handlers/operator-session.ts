@@ -4,12 +4,14 @@ import {
   eventContext,
   eventCredentials,
   isHttps,
+  isOperator,
+  operatorIdOf,
   operatorSessionCookie,
   presentedOperatorToken,
   requireOperator,
 } from '../auth/operator.ts';
 import { readJsonEventBody } from '@sentiment/http/body';
-import { errorResponse, jsonResponse, type LambdaEvent, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
+import { errorResponse, jsonResponse, requestIdOf, type LambdaEvent, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
 import { lambdaEntry, type HandlerDeps } from './deps.ts';
 
 /** Methods of `/api/operator/session`. */
@@ -20,25 +22,33 @@ export const OPERATOR_SESSION_METHODS = ['GET', 'POST', 'DELETE'] as const;
  * - `POST {"token"}`: the right operator token → 200 `{"operator": true}` and `Set-Cookie` of the
  *   HttpOnly, SameSite=Strict session cookie; a wrong one → 401 `unauthorized` (logged, without the token).
  * - `GET`: 200 `{"operator": true}` when the request carries the token (cookie or bearer), else 401.
+ * Sign-in and an operator's sign-out are written to the audit trail.
  * - `DELETE` (sign-out): 200 `{"operator": false}` and a `Set-Cookie` that deletes the cookie.
  * Errors of the POST body as every JSON route: 400, 413, 415.
  */
 export function createOperatorSessionHandler(deps: HandlerDeps): LambdaHandler {
-  return (event) => Promise.resolve(operatorSessionResponse(event, deps));
+  return (event) => operatorSessionResponse(event, deps);
 }
 
-/** The response of {@link createOperatorSessionHandler}'s handler; nothing in it waits. */
-function operatorSessionResponse(event: LambdaEvent, deps: HandlerDeps): LambdaResult {
+/** The response of {@link createOperatorSessionHandler}'s handler; sign-in and sign-out are audited. */
+async function operatorSessionResponse(event: LambdaEvent, deps: HandlerDeps): Promise<LambdaResult> {
   const secure = isHttps(event);
   try {
     switch (event.requestContext.http.method) {
       case 'POST': {
         const { token } = parseOrThrow(OperatorSignInSchema, readJsonEventBody(event));
-        requireOperator({ authorization: `Bearer ${token}` }, deps.operatorToken, deps.logger, eventContext(event));
+        const operator = requireOperator({ authorization: `Bearer ${token}` }, deps.operatorToken, deps.logger, eventContext(event));
+        await deps.store.appendAudit({ operator, action: 'sign_in', requestId: requestIdOf(event) });
         return { ...jsonResponse(200, { operator: true } satisfies OperatorSession), cookies: [operatorSessionCookie(token, { secure })] };
       }
-      case 'DELETE':
+      case 'DELETE': {
+        // Only an operator's sign-out is an operator action; anyone may clear a cookie.
+        const presented = presentedOperatorToken(eventCredentials(event));
+        if (isOperator(eventCredentials(event), deps.operatorToken) && presented) {
+          await deps.store.appendAudit({ operator: operatorIdOf(presented), action: 'sign_out', requestId: requestIdOf(event) });
+        }
         return { ...jsonResponse(200, { operator: false } satisfies OperatorSession), cookies: [clearedOperatorCookie({ secure })] };
+      }
       default:
         // The operator page asks this on every visit: no credential at all is "signed out", not an attempt to log.
         if (presentedOperatorToken(eventCredentials(event)) === undefined) throw new ClientError('unauthorized', 'not signed in as an operator');

@@ -1,6 +1,6 @@
 /**
  * Issue 7 at the handlers: only predictions the model service signed become reviews, and only the
- * operator reads them. Runs the real handlers against a real dynalite.
+ * operator reads them. Runs the real handlers against a real DynamoDB Local.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -6,6 +6,10 @@ export interface RawRequest {
   method: string;
   /** Path without the query, e.g. `/api/approve`. */
   path: string;
+  /** The route pattern the path matched, e.g. `/api/reviews/{id}` (default: the path). */
+  route?: string;
+  /** Values of the pattern's `{name}` segments. */
+  pathParameters?: Record<string, string>;
   /** Query without `?`, e.g. `delimiter=semicolon`. */
   rawQueryString?: string;
   /** Header names in any case; repeated headers as arrays. */
@@ -44,14 +48,16 @@ export function toApiGatewayEvent(request: RawRequest): LambdaEvent {
   const hasBody = bodyBuffer !== undefined && bodyBuffer.length > 0;
   const requestId = request.requestId ?? randomUUID();
   const now = new Date();
+  const routeKey = `${request.method} ${request.route ?? request.path}`;
   return {
     version: '2.0',
-    routeKey: `${request.method} ${request.path}`,
+    routeKey,
     rawPath: request.path,
     rawQueryString,
     ...(cookies ? { cookies } : {}),
     headers,
     ...(query.size > 0 ? { queryStringParameters } : {}),
+    ...(request.pathParameters && Object.keys(request.pathParameters).length ? { pathParameters: request.pathParameters } : {}),
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -65,7 +71,7 @@ export function toApiGatewayEvent(request: RawRequest): LambdaEvent {
         userAgent: headers['user-agent'] ?? '',
       },
       requestId,
-      routeKey: `${request.method} ${request.path}`,
+      routeKey,
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),

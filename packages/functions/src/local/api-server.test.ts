@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -7,18 +8,19 @@ import { ErrorBodySchema, EXPORT_COLUMNS, ReviewResponseSchema, unguardSpreadshe
 import { createDocumentClient } from '../clients.ts';
 import { createReviewStore } from '../review/store.ts';
 import { OPERATOR_AUTH, reviewBody, TEST_TRUST } from '../testing/fixtures.ts';
+import { testDynamo } from '../testing/fixtures.ts';
 import { documentedRoutes, openApiDocument } from '@sentiment/http/openapi';
 import { API_ROUTES, startApiServer, type ApiServer } from './api-server.ts';
-import { startLocalDynamo, type LocalDynamo } from './dynamo.ts';
+import type { LocalDynamo } from './dynamo.ts';
 
-const TABLE = 'reviews-api-test';
+const TABLE = `reviews-api-${randomUUID().slice(0, 8)}`;
 
 describe('local API adapter over HTTP on 127.0.0.1', () => {
   let dynamo: LocalDynamo;
   let api: ApiServer;
 
   before(async () => {
-    dynamo = await startLocalDynamo();
+    dynamo = await testDynamo();
     api = await startApiServer({
       port: 0,
       host: '127.0.0.1',

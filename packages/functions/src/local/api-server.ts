@@ -9,7 +9,11 @@ import { createDocumentClient } from '../clients.ts';
 import { parseExportQuery, writeReviewsCsv } from '../export/csv.ts';
 import { createApproveHandler } from '../handlers/approve.ts';
 import type { HandlerDeps } from '../handlers/deps.ts';
-import { csvHeaders } from '../handlers/getcsv.ts';
+import { auditExport, csvHeaders } from '../handlers/getcsv.ts';
+import { createAuditHandler } from '../handlers/audit.ts';
+import { createReviewHandler } from '../handlers/review.ts';
+import { createReviewsHandler } from '../handlers/reviews.ts';
+import { createStatsHandler } from '../handlers/stats.ts';
 import { createOpenApiHandler } from '../handlers/openapi.ts';
 import { createReviseHandler } from '../handlers/revise.ts';
 import { errorResponse, type LambdaHandler, type LambdaResult } from '../lambda/edge.ts';
@@ -31,8 +35,32 @@ export const API_ROUTES = {
   '/api/getcsv': ['GET'],
   '/api/openapi.json': ['GET'],
   '/api/operator/session': ['GET', 'POST', 'DELETE'],
+  '/api/reviews': ['GET'],
+  '/api/reviews/{id}': ['GET', 'PATCH', 'DELETE'],
+  '/api/audit': ['GET'],
+  '/api/stats': ['GET'],
 } as const satisfies Record<string, readonly string[]>;
 type ApiPath = keyof typeof API_ROUTES;
+
+/** `{name}` segments of the route patterns, as API Gateway matches them: one whole path segment each. */
+const ROUTE_MATCHERS = Object.keys(API_ROUTES).map((pattern) => ({
+  pattern: pattern as ApiPath,
+  regex: new RegExp(`^${pattern.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+}));
+
+/** The route pattern a path matches and its path parameters (URL-decoded), or `undefined`. */
+export function matchRoute(path: string): { pattern: ApiPath; pathParameters: Record<string, string> } | undefined {
+  for (const { pattern, regex } of ROUTE_MATCHERS) {
+    const match = regex.exec(path);
+    if (!match) continue;
+    try {
+      return { pattern, pathParameters: Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)])) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -94,6 +122,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     '/api/revise': createReviseHandler(deps),
     '/api/openapi.json': createOpenApiHandler(),
     '/api/operator/session': createOperatorSessionHandler(deps),
+    '/api/reviews': createReviewsHandler(deps),
+    '/api/reviews/{id}': createReviewHandler(deps),
+    '/api/audit': createAuditHandler(deps),
+    '/api/stats': createStatsHandler(deps),
   };
   const bodyTimeoutMs = options.bodyTimeoutMs;
 
@@ -107,9 +139,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    const bare = { method: req.method ?? 'GET', path, rawQueryString: url.search.slice(1), headers: req.headers, requestId };
-    if (!Object.hasOwn(API_ROUTES, path)) return void sendError(res, new ClientError('not_found', `No route ${req.method} ${path}`), requestId);
-    const methods: readonly string[] = API_ROUTES[path as ApiPath];
+    const route = matchRoute(path);
+    if (!route) return void sendError(res, new ClientError('not_found', `No route ${req.method} ${path}`), requestId);
+    const bare = {
+      method: req.method ?? 'GET',
+      path,
+      route: route.pattern,
+      pathParameters: route.pathParameters,
+      rawQueryString: url.search.slice(1),
+      headers: req.headers,
+      requestId,
+    };
+    const methods: readonly string[] = API_ROUTES[route.pattern];
     // A read-only GET route also answers HEAD, as API Gateway does; the session route does not.
     const allowed = methods.length === 1 && methods[0] === 'GET' ? ['GET', 'HEAD'] : methods;
     if (!allowed.includes(req.method ?? '')) {
@@ -119,19 +160,26 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
     if (path === '/api/getcsv') {
       const event = toApiGatewayEvent(bare);
-      let delimiter;
+      let query;
       try {
-        requireOperator(eventCredentials(event), options.operatorToken, logger, eventContext(event));
-        delimiter = parseExportQuery(event.queryStringParameters).delimiter;
-        if (req.method !== 'HEAD') downloads.enter(res);
+        const operator = requireOperator(eventCredentials(event), options.operatorToken, logger, eventContext(event));
+        query = parseExportQuery(event.queryStringParameters);
+        if (req.method !== 'HEAD') {
+          downloads.enter(res);
+          await auditExport(deps, operator, requestId, query.filter);
+        }
       } catch (error) {
         if (error instanceof RetryLaterError) res.setHeader('retry-after', String(error.retryAfterSeconds));
         return send(res, errorResponse(error, event, logger));
       }
-      res.writeHead(200, csvHeaders(delimiter));
+      res.writeHead(200, csvHeaders(query.delimiter));
       if (req.method === 'HEAD') return void res.end();
       try {
-        await writeReviewsCsv(store.scanReviews(options.exportPageSize ? { pageSize: options.exportPageSize } : {}), delimiter, res);
+        await writeReviewsCsv(
+          store.scanReviews({ filter: query.filter, ...(options.exportPageSize ? { pageSize: options.exportPageSize } : {}) }),
+          query.delimiter,
+          res,
+        );
       } catch (error) {
         // Headers are gone; all we can do is cut the response so the client sees an incomplete download.
         if (!res.destroyed) logger.error({ requestId, err: error }, 'export failed mid-stream');
@@ -150,7 +198,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     // Base64 keeps the bytes exact, as API Gateway does for bodies it does not trust as text.
-    const result = await handlers[path as keyof typeof handlers](toApiGatewayEvent({ ...bare, body, base64: true }));
+    const result = await handlers[route.pattern as keyof typeof handlers](toApiGatewayEvent({ ...bare, body, base64: true }));
     send(res, req.method === 'HEAD' ? { ...result, body: '' } : result);
   }
 

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ClientError, parseOrThrow, ReviseRequestSchema, type StoredReview } from '@sentiment/core';
+import { ClientError, parseOrThrow, ReviseRequestSchema, StoredReviewSchema, type StoredReview } from '@sentiment/core';
+import { toStoredReview } from './items.ts';
 import { createReviewStore, type ReviewStore } from './store.ts';
 import { probabilitiesFor, reviewBody, startTestTable, steppingClock, type TestTable } from '../testing/fixtures.ts';
 
@@ -27,7 +28,7 @@ async function countItems(table: TestTable): Promise<number> {
   return count;
 }
 
-describe('review store on a real dynalite', () => {
+describe('review store on a real DynamoDB Local', () => {
   let table: TestTable;
   let store: ReviewStore;
   before(async () => {
@@ -44,18 +45,34 @@ describe('review store on a real dynalite', () => {
     assert.equal(review.action, 'approved');
     assert.equal(review.createdAt, review.updatedAt);
     const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
-    assert.deepEqual(Item, review);
-    assert.deepEqual(Object.keys(Item).sort(), [
+    assert.deepEqual(toStoredReview(Item!), review);
+    assert.deepEqual(await store.getReview(body.predictionId), review);
+    // The index and filter attributes are stored beside the review and never answered.
+    assert.deepEqual(Object.keys(Item!).sort(), [
       'action',
       'createdAt',
+      'feed',
       'id',
       'label',
       'modelVersion',
       'predictedLabel',
       'probabilities',
+      'rev',
+      'sk',
       'text',
+      'textLower',
+      'topProbability',
       'updatedAt',
     ]);
+    assert.deepEqual(
+      Object.keys(review).sort(),
+      Object.keys(review)
+        .filter((key) => key in StoredReviewSchema.shape)
+        .sort(),
+    );
+    assert.equal(Item!.sk, `${review.createdAt}#${review.id}`);
+    assert.equal(Item!.textLower, 'i was happy');
+    assert.equal(Item!.topProbability, 0.4);
   });
 
   test('the same request twice stores one item and answers the same review both times, updatedAt unchanged', async () => {
@@ -130,7 +147,7 @@ describe('review store on a real dynalite', () => {
       );
     }
     const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id: body.predictionId } }));
-    assert.deepEqual(Item, stored);
+    assert.deepEqual(toStoredReview(Item!), stored);
   });
 
   test('probabilities of 0, -0 and 1e-130 (the smallest DynamoDB magnitude) are stored and read back', async () => {
@@ -146,7 +163,7 @@ describe('review store on a real dynalite', () => {
     }
   });
 
-  test('dynalite, like DynamoDB, refuses 1e-131 and 5e-324 ("Number underflow"): what the store must never send', async () => {
+  test('DynamoDB Local, like DynamoDB, refuses 1e-131 and 5e-324 ("Number underflow"): what the store must never send', async () => {
     for (const tiny of [1e-131, 5e-324]) {
       await assert.rejects(
         table.client.send(new PutCommand({ TableName: table.tableName, Item: { id: `underflow-${tiny}`, n: tiny } })),
@@ -245,8 +262,8 @@ describe('paging the table to its end', () => {
   });
 });
 
-test('reviews survive closing dynalite and reopening the same LevelDB folder', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'reviews-leveldb-'));
+test('reviews survive stopping DynamoDB Local and starting it again on the same data folder', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'reviews-dynamodb-'));
   try {
     const first = await startTestTable({ path: dir });
     const body = reviewBody({ label: 'shame', text: 'persisted café 😀' });

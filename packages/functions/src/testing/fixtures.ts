@@ -4,19 +4,31 @@ import { LABELS, normalizeText, type Label, type Probabilities, type ReviseReque
 import { signPrediction } from '@sentiment/core/trust';
 import { createDocumentClient } from '../clients.ts';
 import { ensureReviewsTable, startLocalDynamo, type LocalDynamo } from '../local/dynamo.ts';
+import { sharedTestEndpoint } from './env.ts';
 
-/** A fresh in-memory dynalite on 127.0.0.1 with the reviews table created. Tests only. */
+/** Fresh store tables (reviews, stats, audit) on a real DynamoDB Local on 127.0.0.1. Tests only. */
 export interface TestTable {
   dynamo: LocalDynamo;
   client: DynamoDBDocumentClient;
+  /** The reviews table; the others are named after it (`defaultTables`). */
   tableName: string;
   close(): Promise<void>;
 }
 
+/** The run's shared DynamoDB Local (closing it is a no-op), or a new one of this file's own. */
+export async function testDynamo(): Promise<LocalDynamo> {
+  const endpoint = sharedTestEndpoint();
+  return endpoint ? { endpoint, close: () => Promise.resolve() } : startLocalDynamo();
+}
+
+/**
+ * New, uniquely named tables on the run's shared DynamoDB Local (`testing/env.ts`), or on one of this
+ * file's own when there is none or `path` asks for a store on disk (restart tests).
+ */
 export async function startTestTable(options: { path?: string } = {}): Promise<TestTable> {
-  const dynamo = await startLocalDynamo(options);
+  const dynamo = options.path ? await startLocalDynamo(options) : await testDynamo();
   const client = createDocumentClient({ endpoint: dynamo.endpoint });
-  const tableName = 'reviews-test';
+  const tableName = options.path ? 'reviews-test' : `reviews-${randomUUID().slice(0, 8)}`;
   await ensureReviewsTable(client, tableName);
   return {
     dynamo,

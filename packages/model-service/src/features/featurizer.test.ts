@@ -83,6 +83,23 @@ describe('Featurizer', () => {
     assert.deepEqual([...packed.weights], [0.5, 0.25, 0, 0]);
     assert.equal(packBatch([{ ids: [], weights: [] }]).width, 1);
   });
+
+  it('packs any integer id as the same int64, also past 2^31', () => {
+    const ids = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 40, -1];
+    assert.deepEqual([...packBatch([{ ids, weights: ids.map(() => 1) }]).ids], ids.map(BigInt));
+  });
+
+  it('drops a block whose norm is 0 and keeps the others', () => {
+    const zeroWord = new Featurizer({ ...config, word: { ...config.word, idf: config.word.idf.map(() => 0) } });
+    const f = zeroWord.features('I was afraid of the dog');
+    const full = featurizer.features('I was afraid of the dog');
+    assert.ok(full.ids.some((id) => id < featurizer.charOffset));
+    assert.deepEqual(
+      f.ids,
+      full.ids.filter((id) => id >= featurizer.charOffset),
+    );
+    assert.deepEqual(zeroWord.features('I was afraid of the dog'), f, 'the scratch is clean afterwards');
+  });
 });
 
 describe('TokenizerConfigSchema', () => {

@@ -84,14 +84,18 @@ export class Featurizer {
   readonly tableSize: number;
   readonly charOffset: number;
   readonly gloveOffset: number;
-  // n-gram / word → table id (offset already added).
-  private readonly wordIndex: Map<string, number>;
-  private readonly charIndex: Map<string, number>;
-  private readonly gloveIndex: Map<string, number>;
+  // n-gram / word → table id (offset already added); read by the explanations too.
+  readonly wordIndex: ReadonlyMap<string, number>;
+  readonly charIndex: ReadonlyMap<string, number>;
+  readonly gloveIndex: ReadonlyMap<string, number>;
   /** idf by table id (0 for glove ids). */
   private readonly idf: Float64Array;
   // Scratch per call, indexed by table id: counts, then values. Reset after each text.
   private readonly scratch: Float64Array;
+  // Scratch per call: the text's distinct ids in order of first occurrence (grown when a text needs
+  // more), so a prediction allocates no intermediate id lists; `marks` flags word-vector ids seen.
+  private ids = new Int32Array(1024);
+  private readonly marks: Uint8Array;
   // token → ids of its in-vocabulary character n-grams, repeats and order kept: a token's
   // n-grams depend on the token only, and building and hashing them is most of the cost.
   private readonly charCache = new Map<string, Int32Array>();
@@ -110,6 +114,7 @@ export class Featurizer {
     this.idf.set(config.word.idf, 1);
     this.idf.set(config.char.idf, this.charOffset);
     this.scratch = new Float64Array(this.tableSize);
+    this.marks = new Uint8Array(this.tableSize);
   }
 
   /** Tokens of `text` that have a pretrained vector, as indexes into `glove.vocab`. */
@@ -132,47 +137,67 @@ export class Featurizer {
     const { word, char, glove } = this.config;
     const scratch = this.scratch;
     // Ids in order of first occurrence: the norm is summed in that order, as it always was.
-    const wordIds: number[] = [];
+    let count = 0;
     forEachWordNgram(tokens, word.ngramMin, word.ngramMax, (gram) => {
       const id = this.wordIndex.get(gram);
-      if (id !== undefined && scratch[id]!++ === 0) wordIds.push(id);
+      if (id !== undefined && scratch[id]!++ === 0) count = this.push(count, id);
     });
-    const charIds: number[] = [];
+    const wordEnd = count;
     for (const token of tokens) {
-      for (const id of this.charIdsOf(token)) if (scratch[id]!++ === 0) charIds.push(id);
+      const charIds = this.charIdsOf(token);
+      for (let k = 0; k < charIds.length; k++) {
+        const id = charIds[k]!;
+        if (scratch[id]!++ === 0) count = this.push(count, id);
+      }
     }
-    this.weighBlock(wordIds, word.scale);
-    this.weighBlock(charIds, char.scale);
-    const ids = wordIds.concat(charIds);
+    const wordKept = this.weighBlock(0, wordEnd, word.scale);
+    const charKept = this.weighBlock(wordEnd, count, char.scale);
+    // A block whose norm is 0 is dropped: its ids leave the list.
+    if (!charKept) count = wordEnd;
+    if (!wordKept) {
+      this.ids.copyWithin(0, wordEnd, count);
+      count -= wordEnd;
+    }
     if (glove) {
-      const found: number[] = [];
+      let found = 0;
+      for (const token of tokens) if (this.gloveIndex.has(token)) found++;
+      const marks = this.marks;
       for (const token of tokens) {
         const id = this.gloveIndex.get(token);
-        if (id !== undefined) found.push(id);
-      }
-      const seen = new Set<number>();
-      for (const id of found) {
-        if (!seen.has(id)) {
-          seen.add(id);
-          ids.push(id);
+        if (id === undefined) continue;
+        if (marks[id] === 0) {
+          marks[id] = 1;
+          count = this.push(count, id);
         }
-        scratch[id]! += glove.scale / found.length;
+        scratch[id]! += glove.scale / found;
       }
     }
-    const sorted = Int32Array.from(ids).sort();
-    const outIds = new Array<number>(sorted.length);
-    const weights = new Array<number>(sorted.length);
-    for (let j = 0; j < sorted.length; j++) {
+    const sorted = this.ids.subarray(0, count).sort();
+    const outIds = new Array<number>(count);
+    const weights = new Array<number>(count);
+    for (let j = 0; j < count; j++) {
       const id = sorted[j]!;
       outIds[j] = id;
       weights[j] = scratch[id]!;
       scratch[id] = 0;
+      this.marks[id] = 0;
     }
     return { ids: outIds, weights };
   }
 
+  /** Appends `id` at `count` to the id scratch (growing it when full); returns the new count. */
+  private push(count: number, id: number): number {
+    if (count === this.ids.length) {
+      const grown = new Int32Array(count * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[count] = id;
+    return count + 1;
+  }
+
   /** In-vocabulary character n-gram ids of one token, in enumeration order, with repeats. */
-  private charIdsOf(token: string): Int32Array {
+  charIdsOf(token: string): Int32Array {
     let ids = this.charCache.get(token);
     if (ids === undefined) {
       const found: number[] = [];
@@ -189,26 +214,33 @@ export class Featurizer {
   }
 
   /**
-   * Replaces the counts of `ids` in the scratch by their L2-normalised, scaled TF-IDF values; a
-   * block whose norm is 0 is dropped (its ids removed, scratch cleared).
+   * Replaces the counts of the ids at `start` … `end - 1` of the id scratch by their L2-normalised,
+   * scaled TF-IDF values. Returns false for a block whose norm is 0 (scratch cleared): the caller drops it.
    */
-  private weighBlock(ids: number[], scale: number): void {
+  private weighBlock(start: number, end: number, scale: number): boolean {
     const scratch = this.scratch;
+    const ids = this.ids;
     let norm = 0;
-    for (const id of ids) {
+    for (let j = start; j < end; j++) {
+      const id = ids[j]!;
       const value = (1 + Math.log(scratch[id]!)) * this.idf[id]!;
       scratch[id] = value;
       norm += value * value;
     }
     norm = Math.sqrt(norm);
     if (norm === 0) {
-      for (const id of ids) scratch[id] = 0;
-      ids.length = 0;
-      return;
+      for (let j = start; j < end; j++) scratch[ids[j]!] = 0;
+      return false;
     }
-    for (const id of ids) scratch[id] = (scale * scratch[id]!) / norm;
+    for (let j = start; j < end; j++) {
+      const id = ids[j]!;
+      scratch[id] = (scale * scratch[id]!) / norm;
+    }
+    return true;
   }
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Packs features of several texts into the ONNX inputs: `featureIds` int64 and `featureWeights`
@@ -224,11 +256,16 @@ export function packBatch(rows: readonly SparseFeatures[]): {
   for (const row of rows) width = Math.max(width, row.ids.length);
   const ids = new BigInt64Array(rows.length * width);
   const weights = new Float32Array(rows.length * width);
+  // An id in [0, 2^31) is, as an int64, itself in the low 32 bits and 0 in the high ones: written
+  // through an int32 view, without a BigInt per feature (which cost more than the rest of the packing).
+  const low = LITTLE_ENDIAN ? new Int32Array(ids.buffer, ids.byteOffset, ids.length * 2) : undefined;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const base = r * width;
     for (let j = 0; j < row.ids.length; j++) {
-      ids[base + j] = BigInt(row.ids[j]!);
+      const id = row.ids[j]!;
+      if (low && (id | 0) === id && id >= 0) low[(base + j) * 2] = id;
+      else ids[base + j] = BigInt(id);
       weights[base + j] = row.weights[j]!;
     }
   }

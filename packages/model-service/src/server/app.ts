@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Koa, { type Context } from 'koa';
 import Router from '@koa/router';
@@ -8,11 +8,15 @@ import {
   ClientError,
   LABELS,
   PredictRequestSchema,
+  type Label,
   parseOrThrow,
+  type Confidence,
+  type Explanation,
   type HealthResponse,
   type Prediction,
   type Probabilities,
   type ReadyResponse,
+  type ShadowPrediction,
 } from '@sentiment/core';
 import { generateSecret, signPrediction } from '@sentiment/core/trust';
 import { readJsonBody, type BodyLimits } from '@sentiment/http/body';
@@ -21,7 +25,7 @@ import { requestIdFrom } from '@sentiment/http/request-id';
 import type { Predictor } from '../serving/predictor.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRequestSummary } from './request-summary.ts';
-import { ServiceState } from './state.ts';
+import { ServiceState, type ShadowScores } from './state.ts';
 
 export interface AppOptions {
   /** Life cycle shared with the server (readiness, draining). Created when omitted. */
@@ -44,12 +48,29 @@ export interface AppOptions {
   predictionSecret?: string;
   /** Clock for the tokens' issue time. */
   now?: () => Date;
+  /**
+   * Probability in [0, 1] that a `POST /predict` answer is drawn for the blind audit (`blind: true`);
+   * default 0 (the process passes `BLIND_AUDIT_RATE`, whose default is 0.1).
+   */
+  blindAuditRate?: number;
+  /** Uniform draw in [0, 1) for the blind audit; crypto-random unless a test needs fixed draws. */
+  random?: () => number;
 }
+
+// 48 random bits as a uniform number in [0, 1).
+const cryptoRandom = () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48;
 
 /**
  * Builds the model service's Koa app (not listening; see `startServer`). Routes, at the root:
- * - `POST /predict` `{"text": string}` → 200 {@link Prediction}.
- * - `POST /batch-predict` `{"texts": string[1..256]}` → 200 `{"predictions": Prediction[]}`, input order.
+ * - `POST /predict` `{"text": string, "explain"?: boolean}` → 200 {@link Prediction}, with
+ *   `explanation` when `explain` is true (and the model can be explained), and `blind: true` with
+ *   probability `blindAuditRate` (signed in the token).
+ * - `POST /batch-predict` `{"texts": string[1..256]}` → 200 `{"predictions": Prediction[]}`, input order
+ *   (never blind, never explained).
+ *   Every prediction carries `confidence` (`low`: the model is unsure; see `Predictor.score`).
+ *   Both score through `state.score`: the served version, and the shadow version when one runs, whose
+ *   answer travels signed as `shadow`. A failed or late shadow never fails the prediction: it is
+ *   left out, logged at warn (`shadow prediction dropped`) and counted (`model_shadow_failures_total`).
  * - `GET /healthz` → 200 `{"status":"ok"}` while the process runs.
  * - `GET /readyz` → 200 `{"status":"ready","modelVersion"}`; 503 while the model loads or the
  *   service drains.
@@ -76,6 +97,9 @@ export function createApp(options: AppOptions): Koa {
   const summary = createRequestSummary(logger, options.summaryIntervalMs ?? 60_000);
   const predictionSecret = options.predictionSecret ?? generateSecret();
   const now = options.now ?? (() => new Date());
+  const blindAuditRate = options.blindAuditRate ?? 0;
+  if (!(blindAuditRate >= 0 && blindAuditRate <= 1)) throw new RangeError(`blindAuditRate must be in [0, 1], got ${blindAuditRate}`);
+  const random = options.random ?? cryptoRandom;
 
   const app = new Koa();
   // Errors are answered and logged by the middleware below; Koa's own stderr printing would duplicate them.
@@ -107,7 +131,10 @@ export function createApp(options: AppOptions): Koa {
     const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
     metrics.observeRequest(ctx.method, typeof matched === 'string' ? matched : 'unmatched', ctx.status, ms / 1000);
     summary.record(ctx.status, ms);
-    logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+    // Guarded: the line's fields (the path is parsed from the URL) cost even when debug is off.
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+    }
   });
 
   const router = new Router();
@@ -118,19 +145,41 @@ export function createApp(options: AppOptions): Koa {
     return predictor;
   };
 
-  const predict = async (texts: string[]): Promise<Prediction[]> => {
-    const predictor = requirePredictor();
+  const predict = async (texts: string[], single?: { explain: boolean; blind: boolean }): Promise<Prediction[]> => {
     const start = performance.now();
-    const results = await predictor.predict(texts);
+    const scores = await state.score(texts);
     metrics.observeInference(texts.length, (performance.now() - start) / 1000);
+    const results = scores.probabilities;
     if (results.length !== texts.length) {
       throw new Error(`predictor returned ${results.length} results for ${texts.length} texts`);
     }
+    const shadow = scores.shadow ? shadowPredictions(scores.shadow, texts.length) : undefined;
     const issuedAt = now();
     // Each text is signed as normalised, which is what a review of it will carry and store.
-    return results.map((probabilities, i) =>
-      toPrediction(probabilities, predictor.modelVersion, newId(), { text: texts[i] ?? '', secret: predictionSecret, issuedAt }),
-    );
+    return results.map((probabilities, i) => {
+      const text = texts[i] ?? '';
+      const extras: PredictionExtras = { confidence: scores.confidence[i] ?? 'low', blind: single?.blind === true };
+      // The version that answered explains its own answer, even if a switch happened since.
+      if (single?.explain && scores.explain) extras.explain = (label) => scores.explain!(text, label);
+      return toPrediction(probabilities, scores.modelVersion, newId(), { text, secret: predictionSecret, issuedAt, shadow: shadow?.[i] }, extras);
+    });
+  };
+
+  /** The shadow's answers as prediction fields, or undefined (logged, counted) when it failed: never the caller's problem. */
+  const shadowPredictions = (scores: ShadowScores, count: number): ShadowPrediction[] | undefined => {
+    try {
+      const results = scores.probabilities;
+      if (results === undefined) throw scores.error;
+      if (results.length !== count) throw new Error(`shadow returned ${results.length} results for ${count} texts`);
+      return results.map((p) => {
+        const { label, probabilities } = rankProbabilities(p);
+        return { modelVersion: scores.modelVersion, label, probabilities };
+      });
+    } catch (err) {
+      metrics.observeShadowFailure();
+      logger.warn({ shadowVersion: scores.modelVersion, reason: err instanceof Error ? err.message : String(err) }, 'shadow prediction dropped');
+      return undefined;
+    }
   };
 
   const readBody = async (ctx: Context): Promise<unknown> => {
@@ -144,8 +193,10 @@ export function createApp(options: AppOptions): Koa {
   };
 
   router.post('/predict', async (ctx) => {
-    const { text } = parseOrThrow(PredictRequestSchema, await readBody(ctx));
-    const [prediction] = await predict([text]);
+    const { text, explain } = parseOrThrow(PredictRequestSchema, await readBody(ctx));
+    // The draw happens before the model answers, so it cannot depend on the answer.
+    const blind = blindAuditRate > 0 && random() < blindAuditRate;
+    const [prediction] = await predict([text], { explain: explain === true, blind });
     ctx.body = prediction;
   });
 
@@ -186,18 +237,12 @@ function notFound(ctx: Context): ClientError {
 }
 
 /**
- * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
- * (the first in LABELS order on a tie), and `predictionToken` signing it for `sign.text` (issue 7).
+ * Seven probabilities keyed in {@link LABELS} order, and the most probable label (the first in LABELS order on a tie).
  * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
  */
-export function toPrediction(
-  probabilities: Probabilities,
-  modelVersion: string,
-  predictionId: string,
-  sign: { text: string; secret: string; issuedAt: Date },
-): Prediction {
-  const ordered = {} as Record<(typeof LABELS)[number], number>;
-  let best: (typeof LABELS)[number] = LABELS[0];
+export function rankProbabilities(probabilities: Probabilities): { label: Label; probabilities: Probabilities } {
+  const ordered = {} as Record<Label, number>;
+  let best: Label = LABELS[0];
   for (const label of LABELS) {
     const p = probabilities[label];
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
@@ -206,6 +251,46 @@ export function toPrediction(
     ordered[label] = p;
     if (p > ordered[best]) best = label;
   }
-  const fields = { predictionId, text: sign.text, label: best, probabilities: ordered, modelVersion };
-  return { predictionId, label: best, probabilities: ordered, modelVersion, predictionToken: signPrediction(fields, sign.secret, sign.issuedAt) };
+  return { label: best, probabilities: ordered };
+}
+
+/** What a prediction carries besides label, probabilities and shadow. */
+export interface PredictionExtras {
+  confidence: Confidence;
+  /** Drawn for the blind audit: `blind: true` in the answer and in the signed payload. */
+  blind?: boolean;
+  /** Explains the chosen label; called only when the request asked for an explanation. */
+  explain?: (label: Label) => Explanation;
+}
+
+/**
+ * One prediction from seven probabilities: keys in {@link LABELS} order, `label` the most probable
+ * (see {@link rankProbabilities}), `confidence`, `explanation` and `blind: true` from `extras`,
+ * `shadow` the shadow version's answer when one ran, and `predictionToken` signing all of it (the
+ * blind flag and the shadow included) for `sign.text` (token v2, `@sentiment/core/trust`).
+ * @throws {Error} when a probability is missing or not in [0, 1] (a broken model: a 500, not the caller's fault).
+ */
+export function toPrediction(
+  probabilities: Probabilities,
+  modelVersion: string,
+  predictionId: string,
+  sign: { text: string; secret: string; issuedAt: Date; shadow?: ShadowPrediction | undefined },
+  extras: PredictionExtras,
+): Prediction {
+  const { label, probabilities: ordered } = rankProbabilities(probabilities);
+  const shadow = sign.shadow;
+  const blind = extras.blind === true;
+  const fields = { predictionId, text: sign.text, label, probabilities: ordered, modelVersion, blind, shadow };
+  const prediction: Prediction = {
+    predictionId,
+    label,
+    probabilities: ordered,
+    modelVersion,
+    predictionToken: signPrediction(fields, sign.secret, sign.issuedAt),
+    confidence: extras.confidence,
+  };
+  if (extras.explain) prediction.explanation = extras.explain(label);
+  if (blind) prediction.blind = true;
+  if (shadow) prediction.shadow = shadow;
+  return prediction;
 }

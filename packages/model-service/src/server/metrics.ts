@@ -9,6 +9,12 @@ export interface Metrics {
   observeInference(texts: number, seconds: number): void;
   /** Publishes the served model version as `model_info{model_version="…"} 1`. */
   setModelVersion(version: string): void;
+  /** Publishes the shadow version as `model_shadow_info{model_version="…"} 1`; undefined clears it. */
+  setShadowVersion(version: string | undefined): void;
+  /** Counts one hot load of a version: `role` champion or shadow, `outcome` loaded or failed. */
+  observeModelLoad(role: 'champion' | 'shadow', outcome: 'loaded' | 'failed'): void;
+  /** Counts one call whose shadow answer was dropped (error or timeout); the prediction went out without it. */
+  observeShadowFailure(): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   contentType: string;
@@ -18,7 +24,8 @@ export interface Metrics {
  * Creates the service metrics:
  * `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route}`
  * (histogram), `model_inference_duration_seconds` and `model_inference_texts_total`,
- * `model_info{model_version}`, and with `defaultMetrics` prom-client's process metrics
+ * `model_info{model_version}`, `model_shadow_info{model_version}`, `model_loads_total{role,outcome}`
+ * (hot switches), `model_shadow_failures_total`, and with `defaultMetrics` prom-client's process metrics
  * (CPU, memory, event-loop lag).
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -57,6 +64,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registers: [registry],
   });
 
+  const shadowInfo = new Gauge({
+    name: 'model_shadow_info',
+    help: 'The shadow (challenger) model version, when one runs (value is always 1)',
+    labelNames: ['model_version'] as const,
+    registers: [registry],
+  });
+  const loads = new Counter({
+    name: 'model_loads_total',
+    help: 'Model versions loaded while serving (hot switches) by role (champion, shadow) and outcome (loaded, failed)',
+    labelNames: ['role', 'outcome'] as const,
+    registers: [registry],
+  });
+  const shadowFailures = new Counter({
+    name: 'model_shadow_failures_total',
+    help: 'Model calls whose shadow answer was dropped (shadow error or timeout); the predictions went out without it',
+    registers: [registry],
+  });
+
   const children = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
 
   return {
@@ -80,6 +105,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     setModelVersion(version) {
       modelInfo.reset();
       modelInfo.set({ model_version: version }, 1);
+    },
+    setShadowVersion(version) {
+      shadowInfo.reset();
+      if (version !== undefined) shadowInfo.set({ model_version: version }, 1);
+    },
+    observeModelLoad(role, outcome) {
+      loads.inc({ role, outcome });
+    },
+    observeShadowFailure() {
+      shadowFailures.inc();
     },
     render: () => registry.metrics(),
   };

@@ -61,6 +61,22 @@ describe('the service on the committed ONNX model', { skip: NO_MODEL }, () => {
     }
   });
 
+  it('POST /predict with explain: true names words of the sentence with weights; unsure text says low', async () => {
+    const text = 'I was terrified when a man with a knife followed me home in the dark.';
+    const res = await postJson(running.url, '/predict', { text, explain: true });
+    assert.equal(res.status, 200, res.text);
+    const prediction = PredictResponseSchema.parse(res.json);
+    assert.equal(prediction.label, 'fear');
+    assert.equal(prediction.confidence, 'high');
+    assert.ok(prediction.explanation && prediction.explanation.length > 5, res.text);
+    for (const entry of prediction.explanation) assert.ok(text.includes(entry.text), entry.text);
+    assert.ok(prediction.explanation.some((e) => e.text === 'terrified' && e.weight > 0));
+    const plain = PredictResponseSchema.parse((await postJson(running.url, '/predict', { text })).json);
+    assert.equal(plain.explanation, undefined);
+    const unsure = PredictResponseSchema.parse((await postJson(running.url, '/predict', { text: 'qwzx vbnm', explain: true })).json);
+    assert.equal(unsure.confidence, 'low');
+  });
+
   it('GET /model describes the served version without vocabulary or weights', async () => {
     const res = await send(running.url, '/model');
     assert.equal(res.status, 200);

@@ -2,12 +2,14 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { LABELS, type Probabilities } from '@sentiment/core';
-import type { Predictor } from '../serving/predictor.ts';
+import { LABELS, type Explanation, type Label, type Probabilities } from '@sentiment/core';
+import type { Predictor, ScoredText } from '../serving/predictor.ts';
 
 /**
  * A Predictor whose answer depends only on the text: the label at index (code points mod 7) gets
- * 0.4, the others 0.1 each. Records every call; `gate` (when set) holds each call until resolved.
+ * 0.4, the others 0.1 each; confidence `low` when the text has no ASCII letter. Its explanation
+ * gives each whitespace-separated word of the text the weight 1 / (its position + 1).
+ * Records every call; `gate` (when set) holds each call until resolved.
  */
 export class FakePredictor implements Predictor {
   readonly modelVersion = 'test-model-1';
@@ -25,6 +27,18 @@ export class FakePredictor implements Predictor {
     return texts.map((text) => FakePredictor.expected(text));
   }
 
+  readonly explained: Array<{ text: string; label: Label }> = [];
+
+  async score(texts: readonly string[]): Promise<ScoredText[]> {
+    const probabilities = await this.predict(texts);
+    return probabilities.map((p, i) => ({ probabilities: p, confidence: /[a-z]/i.test(texts[i]!) ? 'high' : 'low' }));
+  }
+
+  explain(text: string, label: Label): Explanation {
+    this.explained.push({ text, label });
+    return text.split(/\s+/).map((word, i) => ({ text: word, weight: 1 / (i + 1) }));
+  }
+
   /** The probabilities this predictor gives `text`. */
   static expected(text: string): Probabilities {
     const winner = LABELS[[...text].length % LABELS.length]!;
@@ -40,6 +54,51 @@ export class FakePredictor implements Predictor {
   }
 
   close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+}
+
+/**
+ * A predictor of a given version that gives every text the same answer (its `favourite` label at
+ * 0.7, the others 0.05), for tests that tell versions apart; `gate` holds calls, `failWith` fails them.
+ */
+export class StubPredictor implements Predictor {
+  readonly modelVersion: string;
+  readonly labels = LABELS;
+  readonly favourite: (typeof LABELS)[number];
+  gate: Promise<void> | undefined;
+  failWith: Error | undefined;
+  calls = 0;
+  closed = false;
+
+  constructor(modelVersion: string, favourite: (typeof LABELS)[number] = 'joy') {
+    this.modelVersion = modelVersion;
+    this.favourite = favourite;
+  }
+
+  answer(): Probabilities {
+    return Object.fromEntries(LABELS.map((l) => [l, l === this.favourite ? 0.7 : 0.05])) as Probabilities;
+  }
+
+  async predict(texts: readonly string[]): Promise<Probabilities[]> {
+    this.calls++;
+    if (this.gate) await this.gate;
+    if (this.failWith) throw this.failWith;
+    return texts.map(() => this.answer());
+  }
+
+  /** Always sure: its answer's top probability is 0.7. */
+  async score(texts: readonly string[]): Promise<ScoredText[]> {
+    return (await this.predict(texts)).map((probabilities) => ({ probabilities, confidence: 'high' }));
+  }
+
+  describe(): Record<string, unknown> {
+    return { version: this.modelVersion };
+  }
+
+  close(): Promise<void> {
+    if (this.closed) throw new Error(`${this.modelVersion} closed twice`);
     this.closed = true;
     return Promise.resolve();
   }

@@ -18,6 +18,9 @@ export const MODEL_FILES = {
 /** File in `models/` that names the version served by default. */
 export const CURRENT_FILE = 'CURRENT';
 
+/** File in `models/` naming the shadow (challenger) version, one line; absent or empty: no shadow. */
+export const SHADOW_FILE = 'SHADOW';
+
 /** Names of the ONNX graph's inputs and output (see `training/onnx-export.ts`). */
 export const ONNX_IO = {
   ids: 'featureIds',
@@ -69,6 +72,11 @@ export const ModelInfoSchema = z.looseObject({
   }),
   /** Written by training since format 2 of `tokenizer.json`; absent in older versions. */
   referencePredictions: z.array(ReferencePredictionSchema).optional(),
+  /**
+   * The low-confidence threshold chosen from the calibrated out-of-fold predictions
+   * (`training/calibration.ts` `chooseLowConfidenceThreshold`); absent in versions trained before it.
+   */
+  lowConfidence: z.looseObject({ threshold: z.number().min(0).max(1), rule: z.string() }).optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
@@ -80,7 +88,10 @@ export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 export async function readModelFiles(modelDir: string): Promise<{ info: ModelInfo; tokenizer: TokenizerConfig }> {
   const read = async <T>(file: string, schema: z.ZodType<T>): Promise<T> => {
     const where = path.join(modelDir, file);
-    const result = schema.safeParse(JSON.parse(await readFile(where, 'utf8')));
+    const json: unknown = JSON.parse(await readFile(where, 'utf8'));
+    // Parsing and validating a large tokenizer.json each block the event loop; a tick between them keeps a hot switch's pauses shorter.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const result = schema.safeParse(json);
     if (!result.success) throw new Error(`${where} is not valid:\n${z.prettifyError(result.error)}`);
     return result.data;
   };

@@ -1,9 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Label, Probabilities } from '@sentiment/core';
 import { Featurizer, packBatch } from '../features/featurizer.ts';
 import { MODEL_FILES, ONNX_IO, readModelFiles, type ReferencePrediction } from './artifacts.ts';
-import type { Predictor } from './predictor.ts';
+import { createExplainer } from './explain.ts';
+import { readLinearWeights } from './onnx-weights.ts';
+import type { Predictor, ScoredText } from './predictor.ts';
 
 /** Options of {@link loadOnnxPredictor}. */
 export interface OnnxPredictorOptions {
@@ -22,6 +25,9 @@ export interface OnnxPredictorOptions {
  * features move by ~1e-7 between CPUs; any change in tokens or features moves them by far more.
  */
 export const REFERENCE_TOLERANCE = 1e-5;
+
+/** Resolves after the requests already waiting have had their turn (a `setImmediate` tick). */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Largest |difference| between the references' probabilities and `predictor`'s for the same
@@ -54,15 +60,23 @@ export async function referenceDifference(
  * `referenceTolerance`, so code that would change a committed model's answers fails at start.
  *
  * `predict(texts)` featurises the (already normalised) texts, runs them as one batch and returns
- * one {@link Probabilities} per text in input order, keyed by label. `describe()` is `model.json`
- * (it holds no vocabulary or weights; those are in `tokenizer.json` and `model.onnx`).
+ * one {@link Probabilities} per text in input order, keyed by label; `score(texts)` adds each
+ * answer's confidence (`low` below `model.json` `lowConfidence.threshold`, 0 when absent, or when
+ * no feature of the text is known). `explain(text, label)` reads the weight table out of
+ * `model.onnx` once at load (~2.2 MB for isear-v3) and computes the explanation in TypeScript, off
+ * the plain predict path. `describe()` is `model.json` (it holds no vocabulary or weights; those
+ * are in `tokenizer.json` and `model.onnx`).
  *
  * @throws when a file is missing or invalid, the graph does not have the expected inputs, or the
  *   reference probabilities do not match.
  */
 export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictorOptions): Promise<Predictor> {
   const { info, tokenizer } = await readModelFiles(modelDir);
+  // Each step below blocks the event loop for up to a few hundred ms; yielding between them lets a
+  // service that loads a version while serving (a hot switch) answer requests in the gaps.
+  await yieldToEventLoop();
   const featurizer = new Featurizer(tokenizer);
+  await yieldToEventLoop();
   const session = await ort.InferenceSession.create(path.join(modelDir, MODEL_FILES.onnx), {
     intraOpNumThreads: options.threads,
     interOpNumThreads: 1,
@@ -78,30 +92,51 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
   const labels: readonly Label[] = info.labels;
   const K = labels.length;
   const description: Record<string, unknown> = { ...info };
+  const threshold = info.lowConfidence?.threshold ?? 0;
+  let explainer;
+  try {
+    explainer = createExplainer(featurizer, readLinearWeights(await readFile(path.join(modelDir, MODEL_FILES.onnx))), labels);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+
+  // One batch: the probabilities and, per text, how many features the model knows.
+  const run = async (texts: readonly string[]): Promise<{ results: Probabilities[]; known: number[] }> => {
+    if (texts.length === 0) return { results: [], known: [] };
+    const rows = texts.map((text) => featurizer.features(text));
+    const batch = packBatch(rows);
+    const dims = [texts.length, batch.width];
+    const output = await session.run({
+      [ONNX_IO.ids]: new ort.Tensor('int64', batch.ids, dims),
+      [ONNX_IO.weights]: new ort.Tensor('float32', batch.weights, dims),
+    });
+    const probs = output[ONNX_IO.probabilities]?.data as Float32Array | undefined;
+    if (!probs || probs.length !== texts.length * K) {
+      throw new Error(`model returned ${probs?.length ?? 0} values for ${texts.length} texts`);
+    }
+    const results = new Array<Probabilities>(texts.length);
+    for (let r = 0; r < texts.length; r++) {
+      const result = {} as Record<Label, number>;
+      for (let c = 0; c < K; c++) result[labels[c]!] = probs[r * K + c]!;
+      results[r] = result;
+    }
+    return { results, known: rows.map((row) => row.ids.length) };
+  };
 
   const predictor: Predictor = {
     modelVersion: info.version,
     labels,
-    async predict(texts: readonly string[]): Promise<Probabilities[]> {
-      if (texts.length === 0) return [];
-      const batch = packBatch(texts.map((text) => featurizer.features(text)));
-      const dims = [texts.length, batch.width];
-      const output = await session.run({
-        [ONNX_IO.ids]: new ort.Tensor('int64', batch.ids, dims),
-        [ONNX_IO.weights]: new ort.Tensor('float32', batch.weights, dims),
+    predict: async (texts) => (await run(texts)).results,
+    async score(texts: readonly string[]): Promise<ScoredText[]> {
+      const { results, known } = await run(texts);
+      return results.map((probabilities, i) => {
+        let top = 0;
+        for (const label of labels) top = Math.max(top, probabilities[label]);
+        return { probabilities, confidence: known[i] === 0 || top < threshold ? 'low' : 'high' };
       });
-      const probs = output[ONNX_IO.probabilities]?.data as Float32Array | undefined;
-      if (!probs || probs.length !== texts.length * K) {
-        throw new Error(`model returned ${probs?.length ?? 0} values for ${texts.length} texts`);
-      }
-      const results = new Array<Probabilities>(texts.length);
-      for (let r = 0; r < texts.length; r++) {
-        const result = {} as Record<Label, number>;
-        for (let c = 0; c < K; c++) result[labels[c]!] = probs[r * K + c]!;
-        results[r] = result;
-      }
-      return results;
     },
+    explain: (text, label) => explainer(text, label).explanation,
     describe: () => structuredClone(description),
     close: () => session.release(),
   };

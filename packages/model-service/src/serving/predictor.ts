@@ -1,4 +1,14 @@
-import type { Label, Probabilities } from '@sentiment/core';
+import type { Confidence, Explanation, Label, Probabilities } from '@sentiment/core';
+
+/** One text's answer on the serving path. */
+export interface ScoredText {
+  probabilities: Probabilities;
+  /**
+   * `low` when the top probability is below the model's `lowConfidence.threshold` or the text has
+   * no feature the model knows (the answer is then the bias alone); `high` otherwise.
+   */
+  confidence: Confidence;
+}
 
 /**
  * What the HTTP layer needs from a loaded model. The ONNX implementation is created once per
@@ -14,6 +24,14 @@ export interface Predictor {
    * `normalizeText` from `@sentiment/core`. Each result has all seven labels, summing to 1.
    */
   predict(texts: readonly string[]): Promise<Probabilities[]>;
+  /** {@link predict} with each answer's {@link ScoredText.confidence}: what the HTTP layer calls. */
+  score(texts: readonly string[]): Promise<ScoredText[]>;
+  /**
+   * The words and phrases of one normalised text that pushed `label`'s logit up (positive weight)
+   * or down (negative), largest |weight| first; with the label's bias they sum to its logit.
+   * Absent when the model cannot be explained exactly (then predictions carry no explanation).
+   */
+  explain?(text: string, label: Label): Explanation;
   /** `model.json` without bulky parts (no vocabulary, no weights), for `GET /model`. */
   describe(): Record<string, unknown>;
   /** Releases the ONNX session. */

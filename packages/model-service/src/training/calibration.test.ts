@@ -5,7 +5,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LABELS } from '@sentiment/core';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
-import { calibrate, expectedCalibrationError, fitTemperature, reliabilitySvg, scaledProbabilities } from './calibration.ts';
+import {
+  calibrate,
+  chooseLowConfidenceThreshold,
+  expectedCalibrationError,
+  fitTemperature,
+  reliabilitySvg,
+  scaledProbabilities,
+} from './calibration.ts';
 import { buildDataset, logits as linearLogits } from './linear.ts';
 import { argmaxRows } from './metrics.ts';
 import { DEFAULT_TRAIN_OPTIONS, seededRandom, trainModel, writeModelDir } from './pipeline.ts';
@@ -130,5 +137,74 @@ describe('the temperature folded into the exported ONNX graph', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('low-confidence threshold', () => {
+  /** Rows with top probability `top` (on label 0), right (truth 0) or wrong (truth 1). */
+  const rows = (spec: Array<[top: number, right: boolean]>) => ({
+    probs: Float64Array.from(spec.flatMap(([top]) => [top, ...new Array<number>(K - 1).fill((1 - top) / (K - 1))])),
+    truth: spec.map(([, right]) => (right ? 0 : 1)),
+  });
+
+  it('is where the isotonic fit of correctness on the top probability reaches 50 %, so one noisy row cannot move it', () => {
+    const { probs, truth } = rows([
+      [0.2, false],
+      [0.25, false],
+      [0.3, true],
+      [0.35, false],
+      [0.4, false],
+      [0.45, true],
+      [0.5, true],
+      [0.55, false],
+      [0.6, true],
+      [0.8, true],
+    ]);
+    // Fitted blocks: 0.20–0.25 right 0/2, 0.30–0.40 1/3, 0.45–0.55 2/3, 0.60–0.80 2/2.
+    const result = chooseLowConfidenceThreshold(probs, truth, K);
+    assert.equal(result.threshold, 0.45);
+    assert.equal(result.rows, 10);
+    assert.equal(result.shareBelow, 0.5);
+    assert.equal(result.accuracyBelow, 1 / 5);
+    assert.equal(result.accuracyAbove, 4 / 5);
+    assert.match(result.rule, /isotonic[\s\S]*reaches 50 %/);
+  });
+
+  it('rounds down to 0.01 without binary floating-point surprises', () => {
+    const { probs, truth } = rows([
+      [0.2, false],
+      [0.29, true],
+      [0.9, true],
+    ]);
+    assert.equal(chooseLowConfidenceThreshold(probs, truth, K).threshold, 0.29);
+  });
+
+  it('is 0 when the model is right often enough everywhere, 1 when nowhere', () => {
+    const good = rows([
+      [0.3, true],
+      [0.9, true],
+    ]);
+    const result = chooseLowConfidenceThreshold(good.probs, good.truth, K);
+    assert.equal(result.threshold, 0);
+    assert.equal(result.shareBelow, 0);
+    assert.equal(result.accuracyBelow, null);
+    assert.equal(result.accuracyAbove, 1);
+    const bad = rows([
+      [0.3, false],
+      [0.9, false],
+    ]);
+    const none = chooseLowConfidenceThreshold(bad.probs, bad.truth, K);
+    assert.equal(none.threshold, 1);
+    assert.equal(none.shareBelow, 1);
+    assert.equal(none.accuracyBelow, 0);
+  });
+
+  it('lands near 0.5 for a calibrated model, and higher for an overconfident one whose top probability overstates', () => {
+    const calibrated = simulated(6000, 1, 7);
+    const t1 = chooseLowConfidenceThreshold(scaledProbabilities(calibrated.logits, K, 1), calibrated.truth, K).threshold;
+    assert.ok(t1 >= 0.4 && t1 <= 0.6, `calibrated: ${t1}`);
+    const overconfident = simulated(6000, 3, 8);
+    const t3 = chooseLowConfidenceThreshold(scaledProbabilities(overconfident.logits, K, 1), overconfident.truth, K).threshold;
+    assert.ok(t3 > t1 + 0.1, `overconfident: ${t3} vs calibrated ${t1}`);
   });
 });

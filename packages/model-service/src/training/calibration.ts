@@ -146,6 +146,8 @@ export interface Calibration {
   };
   /** Reliability bins of the out-of-fold predictions, without and with scaling (cross-fitted as `ece.after`). */
   reliability: { before: ReliabilityBin[]; after: ReliabilityBin[] };
+  /** The cross-fitted calibrated out-of-fold probabilities [rows, K] behind `ece.after`. */
+  calibrated: Float64Array;
 }
 
 /**
@@ -183,6 +185,84 @@ export function calibrate(probs: ArrayLike<number>, truth: readonly number[], fo
       method: `${bins} equal-width bins of the top probability over the out-of-fold predictions; "after" scores each fold with a temperature fit on the other folds only`,
     },
     reliability: { before: reliabilityBins(probs, truth, classes, bins), after: reliabilityBins(after, truth, classes, bins) },
+    calibrated: after,
+  };
+}
+
+/** Accuracy a low-confidence threshold aims at below it: under this, the model is wrong more often than right. */
+export const LOW_CONFIDENCE_TARGET_ACCURACY = 0.5;
+
+/** What training stores in `model.json` as `lowConfidence` (see {@link chooseLowConfidenceThreshold}). */
+export interface LowConfidence {
+  /** A prediction whose top probability is below this is `confidence: "low"`. */
+  threshold: number;
+  /** The rule that chose it, in words. */
+  rule: string;
+  /** Out-of-fold rows it was chosen on. */
+  rows: number;
+  /** Share of those rows below the threshold (what share of ISEAR-like traffic is flagged). */
+  shareBelow: number;
+  /** Accuracy of the rows below and at or above the threshold (null when there are none). */
+  accuracyBelow: number | null;
+  accuracyAbove: number | null;
+}
+
+/**
+ * Chooses the low-confidence threshold from calibrated out-of-fold probabilities: the top
+ * probability from which the model is right at least `targetAccuracy` of the time (default
+ * {@link LOW_CONFIDENCE_TARGET_ACCURACY}: below it, an answer is more often wrong than right).
+ * "Right at that level" is the isotonic (monotone, pool-adjacent-violators) fit of correctness on
+ * the top probability, so one noisy band cannot move the cut; the threshold is the lowest top
+ * probability of the first fitted block at or above the target, rounded down to 0.01. 0 when every
+ * block is at or above the target; 1 when none is.
+ * @param probs [rows, K] calibrated out-of-fold probabilities; @param truth class index per row.
+ */
+export function chooseLowConfidenceThreshold(
+  probs: ArrayLike<number>,
+  truth: readonly number[],
+  classes: number,
+  targetAccuracy = LOW_CONFIDENCE_TARGET_ACCURACY,
+): LowConfidence {
+  const rows = truth
+    .map((t, r) => {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if ((probs[r * classes + c] ?? 0) > (probs[r * classes + best] ?? 0)) best = c;
+      return { top: probs[r * classes + best] ?? 0, right: best === t ? 1 : 0 };
+    })
+    .sort((a, b) => a.top - b.top);
+  // Pool adjacent violators: blocks of consecutive rows whose mean correctness never decreases.
+  const blocks: Array<{ right: number; n: number; first: number }> = [];
+  rows.forEach((row, i) => {
+    blocks.push({ right: row.right, n: 1, first: i });
+    while (blocks.length > 1 && blocks.at(-2)!.right / blocks.at(-2)!.n >= blocks.at(-1)!.right / blocks.at(-1)!.n) {
+      const last = blocks.pop()!;
+      blocks.at(-1)!.right += last.right;
+      blocks.at(-1)!.n += last.n;
+    }
+  });
+  const sure = blocks.find((b) => b.right / b.n >= targetAccuracy);
+  let threshold: number;
+  if (rows.length === 0 || sure?.first === 0) threshold = 0;
+  else if (sure === undefined) threshold = 1;
+  // + 1e-9: 0.29 * 100 is 28.999999999999996 in binary floating point.
+  else threshold = Math.floor(rows[sure.first]!.top * 100 + 1e-9) / 100;
+  let below = 0;
+  let rightBelow = 0;
+  let rightAbove = 0;
+  for (const row of rows) {
+    if (row.top < threshold) {
+      below++;
+      rightBelow += row.right;
+    } else rightAbove += row.right;
+  }
+  const above = rows.length - below;
+  return {
+    threshold,
+    rule: `lowest top probability (rounded down to 0.01) from which the isotonic fit of out-of-fold correctness on the calibrated top probability (each fold scaled with a temperature fit on the other folds) reaches ${targetAccuracy * 100} %: below it an answer is more often wrong than right`,
+    rows: rows.length,
+    shareBelow: rows.length === 0 ? 0 : below / rows.length,
+    accuracyBelow: below === 0 ? null : rightBelow / below,
+    accuracyAbove: above === 0 ? null : rightAbove / above,
   };
 }
 

@@ -41,6 +41,7 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
     assert.match(result.stdout, /Cross-validated metrics \(3 folds/);
     assert.match(result.stdout, /confusion matrix/);
     assert.match(result.stdout, /Calibration: temperature \d+\.\d{3}/);
+    assert.match(result.stdout, /Low confidence: below a top probability of \d/);
     assert.match(result.stdout, /npm run promote -- tiny-1/);
     // Not a terminal: progress comes as whole lines, one per stage at least.
     const progressLines = result.stderr.split('\n').filter(Boolean);
@@ -67,6 +68,8 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
     assert.ok(calibration.temperature > 0, `temperature ${calibration.temperature}`);
     assert.ok(calibration.ece.before >= 0 && calibration.ece.before <= 1 && calibration.ece.after >= 0 && calibration.ece.after <= 1);
     assert.deepEqual(info.labels, [...LABELS]);
+    assert.ok(info.lowConfidence && info.lowConfidence.threshold >= 0 && info.lowConfidence.threshold < 1, JSON.stringify(info.lowConfidence));
+    assert.match(info.lowConfidence.rule, /out-of-fold/);
     assert.match(info.evaluation.method, /3-fold stratified cross-validation/);
     assert.ok(info.evaluation.metrics.accuracy > 0.8, `cue words make this easy; got ${info.evaluation.metrics.accuracy}`);
     assert.equal(info.evaluation.metrics.count, 280);
@@ -95,6 +98,24 @@ describe('train and eval commands, end to end on a tiny synthetic CSV', () => {
     assert.equal(evaluated.code, 0, evaluated.stderr);
     assert.match(evaluated.stdout, /rows 70 {2}accuracy \d\.\d{3} {2}macro-F1 \d\.\d{3}/);
     assert.match(evaluated.stdout, /confusion matrix/);
+  });
+
+  it('threshold recomputes the low-confidence threshold of a written version from its own CV, changing only that field', async () => {
+    const infoFile = path.join(dir, 'models', 'tiny-1', 'model.json');
+    const written = await readFile(infoFile, 'utf8');
+    const { lowConfidence, ...without } = JSON.parse(written) as Record<string, unknown>;
+    await writeFile(infoFile, `${JSON.stringify(without, null, 2)}\n`);
+    const args = ['--data', 'train.csv', '--data', 'export.csv', '--models', 'models', '--version', 'tiny-1'];
+    const result = await cli('threshold-cli.ts', args, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /tiny-1: low-confidence threshold [\d.]+ \(280 out-of-fold rows/);
+    assert.equal(await readFile(infoFile, 'utf8'), written, 'the same threshold, at the same place, every other byte unchanged');
+    assert.ok(lowConfidence);
+
+    const wrongData = await cli('threshold-cli.ts', ['--data', 'train.csv', '--models', 'models', '--version', 'tiny-1'], dir);
+    assert.equal(wrongData.code, 1);
+    assert.match(wrongData.stderr, /not what tiny-1 was trained on/);
+    assert.equal(await readFile(infoFile, 'utf8'), written);
   });
 
   it('exits 2 with the usage on a bad command line', async () => {

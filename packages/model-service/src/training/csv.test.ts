@@ -26,6 +26,8 @@ function exportCsv(rows: Array<{ text: string; label: string }>, delimiter: ',' 
       'v1',
       '2024-01-01T00:00:00.000Z',
       ...LABELS.map(() => (delimiter === ';' ? '0,142857' : '0.142857')),
+      'v2',
+      'fear',
     ];
     lines.push(values.map((v) => cell(v, delimiter)).join(delimiter));
   });

@@ -37,10 +37,7 @@ function summarise(v: VersionListing, current: string | undefined, shadow: strin
     temperature?: number;
     ece?: { before: number; after: number };
   };
-  const status = [
-    ...(v.where === 'models' && v.version === current ? ['CURRENT'] : []),
-    ...(v.where === 'models' && v.version === shadow ? ['SHADOW'] : []),
-  ];
+  const status = [...(v.where === 'models' && v.version === current ? ['CURRENT'] : []), ...(v.version === shadow ? ['SHADOW'] : [])];
   const m = info.evaluation?.metrics;
   return {
     version: v.version,
@@ -106,7 +103,7 @@ async function main(): Promise<number> {
   if (versions.length === 0) console.log(`no versions in ${modelsDir} or ${candidatesDir}`);
   console.log(`\nhistory (${path.join(modelsDir, 'HISTORY.json')}):`);
   for (const e of history) {
-    console.log(`  ${e.at}  ${e.action.padEnd(8)} ${e.from ? `${e.from} → ` : ''}${e.version}${e.forced ? '  (forced)' : ''}`);
+    console.log(`  ${e.at}  ${e.action.padEnd(10)} ${e.from ? `${e.from} → ` : ''}${e.version}${e.forced ? '  (forced)' : ''}`);
     // The gate's evaluation of the promoted version against the one it replaced.
     for (const line of e.gate ?? []) console.log(`      gate: ${line}`);
   }

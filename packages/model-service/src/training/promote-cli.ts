@@ -183,6 +183,7 @@ async function main(): Promise<number> {
   }
   console.log(
     `\n${refused ? 'FORCED: promoted although the gate refused' : 'Promoted'}: ${version} is now models/CURRENT (was ${current ?? 'none'}).` +
+      `\nA running model service switches to it within seconds, without a restart.` +
       `\nTo commit: git add ${path.relative(process.cwd(), path.join(modelsDir, version)) || '.'} and models/CURRENT, models/HISTORY.json. Undo: npm run rollback`,
   );
   return 0;

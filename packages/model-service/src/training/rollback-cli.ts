@@ -34,7 +34,9 @@ async function main(): Promise<number> {
   const modelsDir = values.models ? resolveFromCaller(values.models, readCallerCwd()) : PACKAGE_MODELS_DIR;
   try {
     const entry = await rollbackVersion(modelsDir, new Date());
-    console.log(`Rolled back: ${entry.version} is now models/CURRENT (was ${entry.from}). Commit models/CURRENT and models/HISTORY.json.`);
+    console.log(
+      `Rolled back: ${entry.version} is now models/CURRENT (was ${entry.from}); a running model service switches within seconds. Commit models/CURRENT and models/HISTORY.json.`,
+    );
     return 0;
   } catch (error) {
     console.error(`rollback: ${(error as Error).message}`);

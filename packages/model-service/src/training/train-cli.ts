@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LABELS, type Label } from '@sentiment/core';
 import { argmaxRows, formatMetrics } from './metrics.ts';
-import { calibrate, reliabilitySvg } from './calibration.ts';
+import { calibrate, chooseLowConfidenceThreshold, reliabilitySvg } from './calibration.ts';
 import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { FitPool, gloveSlice, type GloveSlice } from './fit-pool.ts';
 import { createTokenizer } from '../features/tokenizer.ts';
@@ -226,6 +226,12 @@ async function main(): Promise<number> {
   console.log(
     `Calibration: temperature ${calibration.temperature.toFixed(3)}, expected calibration error ${calibration.ece.before.toFixed(4)} before, ${calibration.ece.after.toFixed(4)} after (out-of-fold, ${calibration.ece.bins} bins)\n`,
   );
+  const lowConfidence = chooseLowConfidenceThreshold(calibration.calibrated, truth, LABELS.length);
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+  console.log(
+    `Low confidence: below a top probability of ${lowConfidence.threshold} (${pct(lowConfidence.shareBelow)} of the out-of-fold rows; ` +
+      `accuracy ${pct(lowConfidence.accuracyBelow)} below, ${pct(lowConfidence.accuracyAbove)} at or above)\n`,
+  );
   const seconds = (performance.now() - started) / 1000;
   const info = {
     version: args.version,
@@ -264,6 +270,7 @@ async function main(): Promise<number> {
     },
     temperature: calibration.temperature,
     ece: calibration.ece,
+    lowConfidence,
     trainingSeconds: Math.round(seconds * 10) / 10,
   };
   say('writing the version and its reference predictions', true);

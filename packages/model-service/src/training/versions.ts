@@ -2,7 +2,8 @@
  * Where model versions live and how one becomes the served one.
  *
  * - `models/<version>/`: versions that were promoted at least once (committed, baked into the image).
- * - `models/CURRENT`: the served version. `models/HISTORY.json`: every promotion and rollback.
+ * - `models/CURRENT`: the served version. `models/SHADOW` (optional): the version scored beside it on
+ *   every prediction (the challenger). `models/HISTORY.json`: every promotion, rollback and shadow change.
  * - `.data/candidates/<version>/` (git-ignored): what `npm run train` writes. A retrain therefore
  *   leaves `git status` clean; `npm run promote` copies the candidate into `models/`, so the change
  *   to commit is one new folder, CURRENT and HISTORY.json.
@@ -14,11 +15,11 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CURRENT_FILE, MODEL_FILES } from '../serving/artifacts.ts';
+import { CURRENT_FILE, MODEL_FILES, SHADOW_FILE } from '../serving/artifacts.ts';
 
 /** Default folder of candidates: the package's git-ignored `.data/candidates/`. */
 export const PACKAGE_CANDIDATES_DIR = fileURLToPath(new URL('../../.data/candidates', import.meta.url));
@@ -29,8 +30,7 @@ export const VERSION_FILES = { oof: 'oof.json', reliability: 'reliability.svg' }
 /** File in `models/` with the promotion history. */
 export const HISTORY_FILE = 'HISTORY.json';
 
-/** File in `models/` naming a shadowed version, if the service is told to shadow one. */
-export const SHADOW_FILE = 'SHADOW';
+export { SHADOW_FILE };
 
 /** A version folder name: letters, digits, `.`, `_`, `-`, not starting with a dot. */
 export const VersionNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain folder name (letters, digits, . _ -)');
@@ -83,10 +83,10 @@ export async function readOof(dir: string): Promise<Oof | undefined> {
 
 /** One line of `HISTORY.json`. */
 export const HistoryEntrySchema = z.strictObject({
-  action: z.enum(['initial', 'promote', 'rollback']),
-  /** The version served after this action. */
+  action: z.enum(['initial', 'promote', 'rollback', 'shadow', 'shadow-off']),
+  /** The version served after this action; for `shadow` the version shadowed from now on, for `shadow-off` the one no longer shadowed. */
   version: VersionNameSchema,
-  /** The version served before (absent for `initial`). */
+  /** The version served before (absent for `initial`); for `shadow` the previous shadow, if any. */
   from: VersionNameSchema.optional(),
   /** ISO 8601 time of the action. */
   at: z.string(),
@@ -133,7 +133,7 @@ export function servedStack(history: readonly HistoryEntry[]): string[] {
   const stack: string[] = [];
   for (const entry of history) {
     if (entry.action === 'rollback') stack.pop();
-    else stack.push(entry.version);
+    else if (entry.action === 'initial' || entry.action === 'promote') stack.push(entry.version);
   }
   return stack;
 }
@@ -196,6 +196,59 @@ export async function rollbackVersion(modelsDir: string, at: Date): Promise<Hist
   const entry: HistoryEntry = { action: 'rollback', version: previous, from: current, at: at.toISOString() };
   await writeAtomic(path.join(modelsDir, HISTORY_FILE), `${JSON.stringify({ entries: [...history, entry] }, null, 2)}\n`);
   await writeAtomic(path.join(modelsDir, CURRENT_FILE), `${previous}\n`);
+  return entry;
+}
+
+/** The version named in `<modelsDir>/SHADOW`, or undefined when none is shadowed. */
+export async function readShadow(modelsDir: string): Promise<string | undefined> {
+  const file = path.join(modelsDir, SHADOW_FILE);
+  if (!existsSync(file)) return undefined;
+  return (await readFile(file, 'utf8')).trim() || undefined;
+}
+
+/**
+ * Makes `version` the shadow: copies it from `candidatesDir` into `modelsDir` when it is not there
+ * yet (so it can be committed and baked into the image, like a promotion), writes `models/SHADOW`
+ * and appends a `shadow` entry to HISTORY.json. A running service loads it within seconds.
+ * @throws when the version is in neither folder, is the served version, or is already the shadow.
+ */
+export async function shadowVersion(
+  modelsDir: string,
+  candidatesDir: string,
+  version: string,
+  at: Date,
+): Promise<HistoryEntry & { copied: boolean }> {
+  const history = await readHistory(modelsDir);
+  const [current, shadow] = [await readCurrent(modelsDir), await readShadow(modelsDir)];
+  if (current === version) throw new Error(`${version} is the served version (models/CURRENT); a shadow must be another version`);
+  if (shadow === version) throw new Error(`${version} is already the shadow`);
+  const target = path.join(modelsDir, version);
+  let copied = false;
+  if (!existsSync(path.join(target, MODEL_FILES.onnx))) {
+    const source = path.join(candidatesDir, version);
+    if (!existsSync(path.join(source, MODEL_FILES.onnx))) throw new Error(`no version ${version} in ${candidatesDir} or ${modelsDir}`);
+    const tmp = `${target}.${process.pid}.tmp`;
+    await cp(source, tmp, { recursive: true });
+    await rename(tmp, target);
+    copied = true;
+  }
+  const entry: HistoryEntry = { action: 'shadow', version, ...(shadow ? { from: shadow } : {}), at: at.toISOString() };
+  await writeAtomic(path.join(modelsDir, HISTORY_FILE), `${JSON.stringify({ entries: [...history, entry] }, null, 2)}\n`);
+  await writeAtomic(path.join(modelsDir, SHADOW_FILE), `${version}\n`);
+  return { ...entry, copied };
+}
+
+/**
+ * Stops shadowing: removes `models/SHADOW` and appends a `shadow-off` entry to HISTORY.json.
+ * @throws when no version is shadowed.
+ */
+export async function stopShadow(modelsDir: string, at: Date): Promise<HistoryEntry> {
+  const history = await readHistory(modelsDir);
+  const shadow = await readShadow(modelsDir);
+  if (shadow === undefined) throw new Error(`no version is shadowed (${path.join(modelsDir, SHADOW_FILE)} is absent or empty)`);
+  const entry: HistoryEntry = { action: 'shadow-off', version: shadow, at: at.toISOString() };
+  await writeAtomic(path.join(modelsDir, HISTORY_FILE), `${JSON.stringify({ entries: [...history, entry] }, null, 2)}\n`);
+  await unlink(path.join(modelsDir, SHADOW_FILE));
   return entry;
 }
 

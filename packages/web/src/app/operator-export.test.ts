@@ -26,3 +26,14 @@ test('the operator page is in the export at /operator, with its sign-in and no t
   assert.match(html, /<title>Operator · Sentiment Prediction<\/title>/);
   assert.match(html, /noindex/);
 });
+
+test('the review console is in the export at /console, not indexed, its data loaded only in the browser', { skip }, async () => {
+  const file = join(OUT, 'console.html');
+  assert.ok(existsSync(file), 'console.html is exported');
+  const html = await readFile(file, 'utf8');
+  assert.match(html, /<title>Review console · Sentiment Prediction<\/title>/);
+  assert.match(html, /noindex/);
+  // The static file holds the Suspense fallback, never a review: everything comes from the API after sign-in.
+  assert.match(html, /Loading…/);
+  assert.doesNotMatch(html, /Download CSV/);
+});

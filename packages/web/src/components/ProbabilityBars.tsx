@@ -4,9 +4,17 @@ import { barWidth, formatPercent } from '../lib/format.ts';
 /**
  * The seven probabilities as horizontal bars in {@link LABELS} order. Each bar is a `meter` named
  * after its label with the percentage as its value text; the predicted label is highlighted and
- * marked in words, not by colour alone.
+ * marked in words (`badge`, default "predicted"), not by colour alone.
  */
-export function ProbabilityBars({ probabilities, predicted }: { probabilities: Probabilities; predicted: Label }) {
+export function ProbabilityBars({
+  probabilities,
+  predicted,
+  badge = 'predicted',
+}: {
+  probabilities: Probabilities;
+  predicted: Label;
+  badge?: string;
+}) {
   return (
     <ul className="bars" aria-label="Probability of each emotion">
       {LABELS.map((label) => {
@@ -17,7 +25,7 @@ export function ProbabilityBars({ probabilities, predicted }: { probabilities: P
           <li key={label} className={isPredicted ? 'bar-row predicted' : 'bar-row'}>
             <span className="bar-label">
               {label}
-              {isPredicted && <span className="badge">predicted</span>}
+              {isPredicted && <span className="badge">{badge}</span>}
             </span>
             <div
               className="bar-track"

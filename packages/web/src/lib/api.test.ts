@@ -14,6 +14,7 @@ const PREDICTION = {
   probabilities: { fear: 0.05, guilt: 0.05, joy: 0.6, anger: 0.1, disgust: 0.05, sadness: 0.1, shame: 0.05 },
   modelVersion: 'test-1',
   predictionToken: 'v2.1714557600000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  confidence: 'high',
 } as const;
 
 const REVIEW: ApproveRequest = {
@@ -74,7 +75,7 @@ describe('api client against a real HTTP server on 127.0.0.1', () => {
     seen = [];
   });
 
-  test('predict posts {"text"} as JSON to /model/predict and returns the parsed prediction', async () => {
+  test('predict posts {"text", "explain": true} as JSON to /model/predict and returns the parsed prediction', async () => {
     reply = (_req, res) => json(res, 200, PREDICTION);
     const prediction = await createApiClient({ baseUrl }).predict('I passed my exam');
     assert.deepEqual(prediction, PREDICTION);
@@ -82,7 +83,13 @@ describe('api client against a real HTTP server on 127.0.0.1', () => {
     assert.equal(seen[0]!.method, 'POST');
     assert.equal(seen[0]!.url, '/model/predict');
     assert.equal(seen[0]!.contentType, 'application/json');
-    assert.deepEqual(JSON.parse(seen[0]!.body), { text: 'I passed my exam' });
+    assert.deepEqual(JSON.parse(seen[0]!.body), { text: 'I passed my exam', explain: true });
+  });
+
+  test('predict accepts an unsure prediction with its explanation', async () => {
+    const unsure = { ...PREDICTION, confidence: 'low', explanation: [{ text: 'exam', weight: -0.4 }] };
+    reply = (_req, res) => json(res, 200, unsure);
+    assert.deepEqual(await createApiClient({ baseUrl }).predict('I passed my exam'), unsure);
   });
 
   test('approve and revise post the review to /api/approve and /api/revise', async () => {

@@ -64,7 +64,10 @@ export interface ApiClientOptions {
 
 /** The three calls the UI makes. Each resolves with the parsed response or rejects with an {@link ApiError}. */
 export interface ApiClient {
-  /** `POST /model/predict {"text"}` → the prediction (id, label, seven probabilities, model version). */
+  /**
+   * `POST /model/predict {"text", "explain": true}` → the prediction (id, label, seven probabilities,
+   * model version, confidence, explanation).
+   */
   predict(text: string, signal?: AbortSignal): Promise<PredictResponse>;
   /** `POST /api/approve` → the stored review (`action: "approved"`). */
   approve(review: ApproveRequest, signal?: AbortSignal): Promise<ReviewResponse>;
@@ -124,7 +127,8 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   }
 
   return {
-    predict: (text, signal) => postJson('model', '/model/predict', { text }, PredictResponseSchema, signal),
+    // explain: the page shows which words pushed the model towards its label.
+    predict: (text, signal) => postJson('model', '/model/predict', { text, explain: true }, PredictResponseSchema, signal),
     approve: (review, signal) => postJson('review', '/api/approve', review, ReviewResponseSchema, signal),
     revise: (review, signal) => postJson('review', '/api/revise', review, ReviewResponseSchema, signal),
   };

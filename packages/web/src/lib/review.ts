@@ -25,6 +25,9 @@ export function reviewOf({ text, prediction }: PredictedText, label: Label): Rev
     probabilities: prediction.probabilities,
     // The model service's signature: the review functions store only predictions it really made.
     predictionToken: prediction.predictionToken,
+    // Signed with the prediction (token v2): sent back exactly as the model service gave them.
+    ...(prediction.blind === undefined ? {} : { blind: prediction.blind }),
+    ...(prediction.shadow === undefined ? {} : { shadow: prediction.shadow }),
   };
 }
 
