@@ -177,7 +177,10 @@ describe('npm start: start-up checks before anything starts', { timeout: 120_000
     assert.equal(result.code, 1);
     const line = fatalLine(result.stdout);
     assert.equal(line.code, 'java_missing');
-    assert.match(line.msg, /^Java 17\+ runtime not found: install it \(Debian\/Ubuntu: apt-get install -y default-jre-headless; macOS: brew install openjdk\)\.$/);
+    assert.match(
+      line.msg,
+      /^Java 17\+ runtime not found: install it \(Debian\/Ubuntu: apt-get install -y default-jre-headless; macOS: brew install openjdk\)\.$/,
+    );
   });
 
   it('a model folder without the model: exit 1 naming the missing files and the fix', async () => {

@@ -201,7 +201,6 @@ try {
     console.log(`| ${name} | ${r.median} | ${r.p95} | ${r.detail} |`);
   }
 
-
   // Real operator writes through the API: corrections, deletions (and their retries), then exactness again.
   started = performance.now();
   const page = (await (await fetch(`${api.url}/api/reviews?modelVersion=${v}&limit=100`, { headers: auth })).json()) as { reviews: StoredReview[] };
