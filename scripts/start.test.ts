@@ -164,12 +164,23 @@ describe('npm start: start-up checks before anything starts', { timeout: 120_000
 
   it('a data folder held by another npm start: exit 1 naming its process and the fix', async () => {
     mkdirSync(join(dataDir, 'held'), { recursive: true });
-    writeFileSync(join(dataDir, 'held', 'dynamodb.lock'), String(process.pid));
+    writeFileSync(join(dataDir, 'held', 'dynamodb-local.lock'), String(process.pid));
     const result = await startToExit({ DATA_DIR: join(dataDir, 'held') });
     assert.equal(result.code, 1);
     const line = fatalLine(result.stdout);
     assert.equal(line.code, 'data_folder_locked');
     assert.match(line.msg, new RegExp(`in use by another npm start \\(process ${process.pid}\\); stop that one first`));
+  });
+
+  it('no Java runtime for the embedded DynamoDB: exit 1 with one sentence naming the fix', async () => {
+    const result = await startToExit({ JAVA: join(dataDir, 'no-java-here'), DYNAMO_IN_MEMORY: '1' });
+    assert.equal(result.code, 1);
+    const line = fatalLine(result.stdout);
+    assert.equal(line.code, 'java_missing');
+    assert.match(
+      line.msg,
+      /^Java 17\+ runtime not found: install it \(Debian\/Ubuntu: apt-get install -y default-jre-headless; macOS: brew install openjdk\)\.$/,
+    );
   });
 
   it('a model folder without the model: exit 1 naming the missing files and the fix', async () => {

@@ -18,6 +18,12 @@ export const EXPECTED_ROUTES = {
   'POST /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
   'DELETE /api/operator/session': 'packages/functions/src/handlers/operator-session.handler',
   'GET /api/openapi.json': 'packages/functions/src/handlers/openapi.handler',
+  'GET /api/reviews': 'packages/functions/src/handlers/reviews.handler',
+  'GET /api/reviews/{id}': 'packages/functions/src/handlers/review.handler',
+  'PATCH /api/reviews/{id}': 'packages/functions/src/handlers/review.handler',
+  'DELETE /api/reviews/{id}': 'packages/functions/src/handlers/review.handler',
+  'GET /api/audit': 'packages/functions/src/handlers/audit.handler',
+  'GET /api/stats': 'packages/functions/src/handlers/stats.handler',
 } as const;
 
 /** SST secrets every function must be linked to (issue 7), never passed as plain environment variables. */
@@ -26,13 +32,39 @@ export const FUNCTION_SECRETS = { PredictionSecret: 'PREDICTION_SECRET', Operato
 /** Routes whose function reads no configuration at all, so least privilege gives it no secret. */
 const ROUTES_WITHOUT_SECRETS = new Set(['GET /api/openapi.json']);
 
-/** IAM actions each handler needs on the reviews table, and nothing else on it. */
-const TABLE_ACTIONS: Record<string, string[]> = {
-  'POST /api/approve': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  'POST /api/revise': ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  'GET /api/getcsv': ['dynamodb:Scan'],
-  'GET /api/openapi.json': [],
+/** The store's tables (and the reviews table's indexes) as the IAM statements name them. */
+type StoreResource = 'reviews' | 'indexes' | 'stats' | 'audit';
+const RESOURCE_NAMES: Record<StoreResource, string> = {
+  reviews: 'the reviews table',
+  indexes: 'the reviews indexes',
+  stats: 'the stats table',
+  audit: 'the audit table',
 };
+
+/**
+ * IAM actions each handler needs on each store resource, and nothing else on it. A transaction needs the
+ * action of each of its writes (review Put/Delete, counter Update, audit Put) on that write's table.
+ */
+const TABLE_ACTIONS: Record<string, Partial<Record<StoreResource, string[]>>> = {
+  'POST /api/approve': { reviews: ['dynamodb:GetItem', 'dynamodb:PutItem'], stats: ['dynamodb:UpdateItem'] },
+  'POST /api/revise': { reviews: ['dynamodb:GetItem', 'dynamodb:PutItem'], stats: ['dynamodb:UpdateItem'] },
+  'GET /api/getcsv': { reviews: ['dynamodb:Scan'], indexes: ['dynamodb:Query'], audit: ['dynamodb:PutItem'] },
+  'POST /api/operator/session': { audit: ['dynamodb:PutItem'] },
+  'DELETE /api/operator/session': { audit: ['dynamodb:PutItem'] },
+  'GET /api/reviews': { indexes: ['dynamodb:Query'] },
+  'GET /api/reviews/{id}': { reviews: ['dynamodb:GetItem'] },
+  'PATCH /api/reviews/{id}': { reviews: ['dynamodb:GetItem', 'dynamodb:PutItem'], stats: ['dynamodb:UpdateItem'], audit: ['dynamodb:PutItem'] },
+  'DELETE /api/reviews/{id}': { reviews: ['dynamodb:GetItem', 'dynamodb:DeleteItem'], stats: ['dynamodb:UpdateItem'], audit: ['dynamodb:PutItem'] },
+  'GET /api/audit': { audit: ['dynamodb:Query'] },
+  'GET /api/stats': { stats: ['dynamodb:Query'], indexes: ['dynamodb:Query'] },
+};
+
+/** Key schema each store table must have: partition key, sort key (or none), and the reviews table's GSIs. */
+const STORE_TABLES = {
+  reviews: { hashKey: 'id', rangeKey: undefined, indexes: { byTime: ['feed', 'sk'], byVersion: ['modelVersion', 'sk'] } },
+  stats: { hashKey: 'scope', rangeKey: 'bucket', indexes: {} },
+  audit: { hashKey: 'pk', rangeKey: 'sk', indexes: {} },
+} as const;
 
 interface Statement {
   Effect: string;
@@ -63,15 +95,16 @@ function roleStatements(role: GraphResource | undefined): Statement[] {
 
 /**
  * Checks the graph of one stage. Returns one message per problem; empty when everything holds:
- * evaluation errors; the reviews table (partition key `id` string, nothing else in the key,
- * on-demand); production retains data (app removal `retain` + protect, table retained with
+ * evaluation errors; the store's three tables (reviews: partition key `id` string, nothing else in the
+ * key, GSIs byTime and byVersion; stats and audit with their keys; on-demand); production retains data
+ * (app removal `retain` + protect, tables retained with
  * point-in-time recovery and deletion protection) and other stages remove it; the exports bucket
  * expires objects after one day; the model service (image from the model-service Dockerfile with
  * the repository root as context, health check `/readyz` on its port, scaling 1–3 on CPU and on
  * requests, `ORT_THREADS` = task vCPUs, `HOST=0.0.0.0`, ALB idle timeout below the service's
  * keep-alive); the HTTP API (each route → its function → its handler file, which builds and
- * exports `handler`; stage throttling); each function linked to the table (`REVIEWS_TABLE`,
- * `Resource.Reviews`) with only the actions it needs; getcsv's bucket; the router (`/api` → API
+ * exports `handler`; stage throttling); each function linked to the table (`REVIEWS_TABLE`, `STATS_TABLE`,
+ * `AUDIT_TABLE`, `Resource.Reviews`) with only the actions it needs on each table and index; getcsv's bucket; the router (`/api` → API
  * host unchanged, `/model` → load balancer with `/model` stripped, the site at the root) and the
  * `url` output.
  */
@@ -90,29 +123,55 @@ export function checkGraph(graph: Graph): string[] {
     fail(`stage ${graph.stage}: app removal is "${graph.app.removal}", must be "remove" (only production keeps data)`);
   }
 
-  // --- reviews table ---
+  // --- the store's tables: reviews (+ GSIs), stats, audit ---
   const tables = ofType(graph, 'aws:dynamodb/table:Table');
-  const table = tables[0];
-  if (tables.length !== 1 || !table) {
-    fail(`expected exactly one DynamoDB table, found ${tables.length}`);
-  } else {
+  if (tables.length !== 3) fail(`expected three DynamoDB tables (reviews, stats, audit), found ${tables.length}`);
+  const storeTables: Partial<Record<keyof typeof STORE_TABLES, GraphResource>> = {};
+  for (const [kind, want] of Object.entries(STORE_TABLES) as [keyof typeof STORE_TABLES, (typeof STORE_TABLES)[keyof typeof STORE_TABLES]][]) {
+    // The reviews table is the one keyed on anything but the other two tables' keys.
+    const table =
+      kind === 'reviews'
+        ? tables.find((t) => t.inputs.hashKey !== STORE_TABLES.stats.hashKey && t.inputs.hashKey !== STORE_TABLES.audit.hashKey)
+        : tables.find((t) => t.inputs.hashKey === want.hashKey);
+    if (!table) {
+      fail(`the ${kind} table is missing`);
+      continue;
+    }
+    storeTables[kind] = table;
     const attributes = list(table.inputs.attributes as Array<{ name: string; type: string }>);
-    if (table.inputs.hashKey !== 'id') fail(`reviews table partition key is "${String(table.inputs.hashKey)}", must be "id"`);
-    if (!attributes.some((a) => a.name === 'id' && a.type === 'S')) fail('reviews table attribute "id" must be a string (S)');
-    if (table.inputs.rangeKey)
-      fail(`reviews table must have no sort key (one item per predictionId), has "${JSON.stringify(table.inputs.rangeKey)}"`);
-    if (table.inputs.billingMode !== 'PAY_PER_REQUEST') fail('reviews table must bill on demand (PAY_PER_REQUEST)');
+    if (table.inputs.hashKey !== want.hashKey) fail(`${kind} table partition key is "${String(table.inputs.hashKey)}", must be "${want.hashKey}"`);
+    if (!attributes.some((a) => a.name === want.hashKey && a.type === 'S')) fail(`${kind} table attribute "${want.hashKey}" must be a string (S)`);
+    if (want.rangeKey === undefined && table.inputs.rangeKey)
+      fail(`${kind} table must have no sort key (one item per predictionId), has "${JSON.stringify(table.inputs.rangeKey)}"`);
+    if (want.rangeKey !== undefined && table.inputs.rangeKey !== want.rangeKey)
+      fail(`${kind} table sort key is "${String(table.inputs.rangeKey)}", must be "${want.rangeKey}"`);
+    const gsis = list(table.inputs.globalSecondaryIndexes as Array<{ name: string; hashKey: string; rangeKey?: string; projectionType?: string }>);
+    for (const [name, [hash, range]] of Object.entries(want.indexes) as [string, readonly [string, string]][]) {
+      const gsi = gsis.find((g) => g.name === name);
+      if (!gsi || gsi.hashKey !== hash || gsi.rangeKey !== range || gsi.projectionType !== 'ALL')
+        fail(`${kind} table needs the GSI ${name} (${hash}, ${range}) projecting ALL attributes`);
+    }
+    if (table.inputs.billingMode !== 'PAY_PER_REQUEST') fail(`${kind} table must bill on demand (PAY_PER_REQUEST)`);
     const pitr = record(table.inputs.pointInTimeRecovery).enabled === true;
     if (production) {
-      if (!table.retainOnDelete) fail('production: reviews table is not retained on delete');
-      if (!pitr) fail('production: reviews table needs point-in-time recovery');
-      if (table.inputs.deletionProtectionEnabled !== true) fail('production: reviews table needs deletion protection');
+      if (!table.retainOnDelete) fail(`production: ${kind} table is not retained on delete`);
+      if (!pitr) fail(`production: ${kind} table needs point-in-time recovery`);
+      if (table.inputs.deletionProtectionEnabled !== true) fail(`production: ${kind} table needs deletion protection`);
     } else if (table.retainOnDelete) {
-      fail(`stage ${graph.stage}: reviews table is retained on delete; only production keeps data`);
+      fail(`stage ${graph.stage}: ${kind} table is retained on delete; only production keeps data`);
     }
   }
+  const table = storeTables.reviews;
   const tableName = table?.inputs.name as string | undefined;
-  const tableArn = tableName ? `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${tableName}` : undefined;
+  const arnOf = (t: GraphResource | undefined) =>
+    t?.inputs.name ? `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${text(t.inputs.name)}` : undefined;
+  const tableArn = arnOf(table);
+  const resourceArns: Record<StoreResource, string | undefined> = {
+    reviews: tableArn,
+    indexes: tableArn ? `${tableArn}/index/*` : undefined,
+    stats: arnOf(storeTables.stats),
+    audit: arnOf(storeTables.audit),
+  };
 
   // --- exports bucket (getcsv over 6 MB) ---
   const lifecycles = ofType(graph, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration');
@@ -236,6 +295,8 @@ export function checkGraph(graph: Graph): string[] {
       if (variable in variables) fail(`the function of "${routeKey}" gets ${variable} as a plain environment variable; link the SST secret instead`);
     }
     if (!tableName || variables.REVIEWS_TABLE !== tableName) fail(`the function of "${routeKey}" must get REVIEWS_TABLE = the reviews table name`);
+    if (variables.STATS_TABLE !== storeTables.stats?.inputs.name) fail(`the function of "${routeKey}" must get STATS_TABLE = the stats table name`);
+    if (variables.AUDIT_TABLE !== storeTables.audit?.inputs.name) fail(`the function of "${routeKey}" must get AUDIT_TABLE = the audit table name`);
 
     const role = roles.find((r) => `arn:aws:iam::${MOCK_ACCOUNT}:role/${String(r.inputs.name)}` === lambda.inputs.role);
     const statements = roleStatements(role).filter((s) => s.Effect === 'Allow');
@@ -247,11 +308,15 @@ export function checkGraph(graph: Graph): string[] {
         if (resource === '*') fail(`the function of "${routeKey}" is granted actions on every resource ("*")`);
       }
     }
-    const onTable = statements.filter((s) => tableArn && list(s.Resource).includes(tableArn)).flatMap((s) => list(s.Action));
-    const wanted = TABLE_ACTIONS[routeKey] ?? [];
-    for (const action of wanted) if (!onTable.includes(action)) fail(`the function of "${routeKey}" lacks ${action} on the reviews table`);
-    for (const action of onTable)
-      if (!wanted.includes(action)) fail(`the function of "${routeKey}" may ${action} on the reviews table; it needs only ${wanted.join(', ')}`);
+    for (const [resource, arn] of Object.entries(resourceArns) as [StoreResource, string | undefined][]) {
+      const granted = statements.filter((s) => arn && list(s.Resource).includes(arn)).flatMap((s) => list(s.Action));
+      const wanted = TABLE_ACTIONS[routeKey]?.[resource] ?? [];
+      const where = RESOURCE_NAMES[resource];
+      for (const action of wanted) if (!granted.includes(action)) fail(`the function of "${routeKey}" lacks ${action} on ${where}`);
+      for (const action of granted)
+        if (!wanted.includes(action))
+          fail(`the function of "${routeKey}" may ${action} on ${where}; it needs only ${wanted.join(', ') || 'nothing'}`);
+    }
 
     if (routeKey === 'GET /api/getcsv') {
       if (!exportsBucketName || variables.EXPORT_BUCKET !== exportsBucketName)

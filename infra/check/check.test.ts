@@ -80,8 +80,18 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
     assert.ok(production.resources.length > 50, `only ${production.resources.length} resources registered`);
   });
 
+  it('reports the reviews table without its list indexes, and a missing stats or audit table', () => {
+    const g = clone(production);
+    delete one(g, 'aws:dynamodb/table:Table', /ReviewsTable/).inputs.globalSecondaryIndexes;
+    expectProblem(g, /needs the GSI byTime \(feed, sk\)/);
+    const h = clone(production);
+    h.resources = h.resources.filter((r) => !(r.type === 'aws:dynamodb/table:Table' && /ReviewStatsTable/.test(r.name)));
+    expectProblem(h, /the stats table is missing/);
+    expectProblem(h, /expected three DynamoDB tables/);
+  });
+
   it('production retains the table with point-in-time recovery; dev removes it', () => {
-    const table = (g: Graph) => one(g, 'aws:dynamodb/table:Table');
+    const table = (g: Graph) => one(g, 'aws:dynamodb/table:Table', /ReviewsTable/);
     assert.equal(table(production).retainOnDelete, true);
     assert.deepEqual(table(production).inputs.pointInTimeRecovery, { enabled: true });
     assert.equal(table(dev).retainOnDelete, false);
@@ -109,16 +119,16 @@ describe('npm run check:infra assertions', { timeout: 300_000 }, () => {
 
   it('reports a table keyed on anything but a string id', () => {
     const g = clone(production);
-    one(g, 'aws:dynamodb/table:Table').inputs.hashKey = 'predictionId';
+    one(g, 'aws:dynamodb/table:Table', /ReviewsTable/).inputs.hashKey = 'predictionId';
     expectProblem(g, /partition key is "predictionId"/);
     const h = clone(production);
-    one(h, 'aws:dynamodb/table:Table').inputs.rangeKey = 'createdAt';
+    one(h, 'aws:dynamodb/table:Table', /ReviewsTable/).inputs.rangeKey = 'createdAt';
     expectProblem(h, /no sort key/);
   });
 
   it('reports production without point-in-time recovery', () => {
     const g = clone(production);
-    one(g, 'aws:dynamodb/table:Table').inputs.pointInTimeRecovery = { enabled: false };
+    one(g, 'aws:dynamodb/table:Table', /ReviewsTable/).inputs.pointInTimeRecovery = { enabled: false };
     expectProblem(g, /point-in-time recovery/);
   });
 

@@ -142,7 +142,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Graph> {
           cwd: root,
           // Never let an evaluation reach out: no AWS credentials, and a bound on time.
           env: inheritedEnv({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '', PULUMI_CONFIG_PASSPHRASE: 'check' }),
-          timeout: 120_000,
+          timeout: 300_000,
           maxBuffer: 64 * 1024 * 1024,
         },
       );

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadStackConfig } from './config.ts';
 
 describe('loadStackConfig', () => {
-  it('defaults to port 3000 on 127.0.0.1 with LevelDB data under <repo>/.data/dynamodb', () => {
+  it('defaults to port 3000 on 127.0.0.1 with DynamoDB Local data under <repo>/.data/dynamodb-local', () => {
     const config = loadStackConfig({}, '/repo');
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');

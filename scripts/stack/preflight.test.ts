@@ -58,7 +58,7 @@ describe('preflight', () => {
   it('passes with the model named in models/CURRENT, claims the data folder, and releases it', async () => {
     const result = await preflight(config());
     assert.equal(result.modelDir, join(root, 'packages', 'model-service', 'models', 'v1'));
-    const lock = join(root, '.data', 'dynamodb.lock');
+    const lock = join(root, '.data', 'dynamodb-local.lock');
     assert.equal(readFileSync(lock, 'utf8'), String(process.pid));
     result.releaseDataLock();
     assert.equal(existsSync(lock), false);
@@ -70,16 +70,16 @@ describe('preflight', () => {
       'port_in_use',
       new RegExp(`^Port ${busyPort} on 127\\.0\\.0\\.1 is already in use.*PORT=3000 npm start\\.$`),
     );
-    assert.equal(existsSync(join(root, '.data', 'dynamodb.lock')), false);
+    assert.equal(existsSync(join(root, '.data', 'dynamodb-local.lock')), false);
   });
 
   it('refuses a data folder held by another live process, naming it and the fix', async () => {
     mkdirSync(join(root, 'held'), { recursive: true });
-    writeFileSync(join(root, 'held', 'dynamodb.lock'), String(process.ppid));
+    writeFileSync(join(root, 'held', 'dynamodb-local.lock'), String(process.ppid));
     await rejectsWith(
       preflight(config({ DATA_DIR: 'held' })),
       'data_folder_locked',
-      new RegExp(`^The data folder held/dynamodb is in use by another npm start \\(process ${process.ppid}\\).*DYNAMO_IN_MEMORY=1\\.$`),
+      new RegExp(`^The data folder held/dynamodb-local is in use by another npm start \\(process ${process.ppid}\\).*DYNAMO_IN_MEMORY=1\\.$`),
     );
   });
 
@@ -108,6 +108,6 @@ describe('preflight', () => {
 
   it('checks the model before the data folder: a missing model leaves no lock behind', async () => {
     await assert.rejects(preflight(config({ MODEL_DIR: 'nowhere', DATA_DIR: 'other' })), PreflightError);
-    assert.equal(existsSync(join(root, 'other', 'dynamodb.lock')), false);
+    assert.equal(existsSync(join(root, 'other', 'dynamodb-local.lock')), false);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Export benchmark (prints figures; not a timed test): `npm run bench:export -w packages/functions`.
- * Stores reviews in dynalite (run in a child process, so its memory is not ours) with BatchWriteItem,
+ * Stores reviews in DynamoDB Local (a child JVM, so its memory is not ours) with BatchWriteItem,
  * then streams `GET /api/getcsv` through the local adapter and reads it to the end, counting rows and
  * bytes while sampling this process's memory. It does this at 10,000 and again at 100,000 reviews: flat
  * memory means the peak growth barely changes although the file is ten times larger.
@@ -149,7 +149,7 @@ async function exportOnce(liveHeap = false): Promise<{ rows: number; bytes: numb
 
 try {
   let stored = 0;
-  console.log(`node ${process.version}, ${process.platform}; dynalite in-memory in a child process; adapter and reader in this process`);
+  console.log(`node ${process.version}, ${process.platform}; DynamoDB Local in-memory in a child JVM; adapter and reader in this process`);
   for (const size of sizes) {
     const writeSeconds = await store(stored, size);
     stored = size;

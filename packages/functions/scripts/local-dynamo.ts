@@ -1,5 +1,5 @@
 /**
- * Runs dynalite in its own process: `node scripts/local-dynamo.ts [--path DIR] [--port N]`.
+ * Runs DynamoDB Local (see `startLocalDynamo`) from its own process: `node scripts/local-dynamo.ts [--path DIR] [--port N]`.
  * Prints one JSON line `{"endpoint": "http://127.0.0.1:<port>"}` when listening; stops on SIGTERM/SIGINT.
  * The export benchmark uses it so the store's memory is not counted as the exporter's.
  */

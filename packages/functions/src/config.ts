@@ -6,7 +6,7 @@ import { DEFAULT_PREDICTION_TOKEN_MAX_AGE_MS, SecretSchema } from '@sentiment/co
  * Environment of the functions, read once at cold start (Lambda) or at start (local adapter).
  * - `REVIEWS_TABLE`: DynamoDB table name (required; in AWS the deploy passes SST `Resource.Reviews.name`).
  * - `STATS_TABLE`, `AUDIT_TABLE`: the stats and audit tables (default `<REVIEWS_TABLE>-stats` / `-audit`;
- *   in AWS the deploy passes `Resource.ReviewStats.name` / `Resource.ReviewAudit.name`).
+ *   in AWS the deploy passes the names of `ReviewStatsTable` / `ReviewAuditTable`).
  * - `DYNAMODB_ENDPOINT`: a local DynamoDB-compatible endpoint such as `http://127.0.0.1:8000`; when set,
  *   static dummy credentials are used, never the host's AWS configuration.
  * - `AWS_REGION`: defaults to `us-east-1` when an endpoint is set (Lambda always sets it).
