@@ -98,6 +98,43 @@ export interface JointTrained {
   block: EncoderBlockOptions;
 }
 
+/** Everything one joint fit needs, as plain data (it crosses to a worker thread in `joint-fit-pool.ts`). */
+export interface JointFitJob {
+  texts: string[];
+  labels: Label[];
+  options: TrainOptions;
+  block: EncoderBlockOptions;
+  /** The GloVe words and vectors this fit may use ({@link gloveSubset}); undefined without GloVe. */
+  subset: { words: string[]; vectors: WordVectors } | undefined;
+  /** Encoder vectors of `texts`, [texts, 512]. */
+  vectors: Float32Array;
+}
+
+/** The job of fitting on `texts` (GloVe subset chosen here, vectors taken from `cache`). */
+export function jointFitJob(
+  texts: readonly string[],
+  labels: readonly Label[],
+  options: TrainOptions,
+  block: EncoderBlockOptions,
+  glove: Glove | undefined,
+  cache: EncoderCache,
+): JointFitJob {
+  const useGlove = options.features.gloveScale > 0 ? glove : undefined;
+  const subset = gloveSubset(useGlove, texts, options.gloveTopWords, createTokenizer(options.features.text));
+  return { texts: [...texts], labels: [...labels], options, block, subset, vectors: cache.vectors(texts) };
+}
+
+/** Runs a {@link JointFitJob} on this thread. */
+export function runJointFit(job: JointFitJob, onProgress?: (iteration: number, objective: number) => void): JointTrained {
+  const { texts, labels, options, block, subset } = job;
+  const tokenizer = fitTokenizer(texts, options.features, subset?.words ?? [], labelIndexes(labels));
+  const featurizer = new Featurizer(tokenizer);
+  const wordVectors = tokenizer.glove ? subset?.vectors : undefined;
+  const data = appendEncoderBlock(buildDataset(featurizer, texts, wordVectors), job.vectors, block.weight);
+  const model = trainLinear(data, labelIndexes(labels), LABELS.length, featurizer.gloveOffset, options.linear, onProgress);
+  return { featurizer, model, wordVectors, block };
+}
+
 /** Fits features and the joint linear model; `cache` must hold the texts' vectors. */
 export function trainJoint(
   texts: readonly string[],
@@ -108,14 +145,7 @@ export function trainJoint(
   cache: EncoderCache,
   onProgress?: (iteration: number, objective: number) => void,
 ): JointTrained {
-  const useGlove = options.features.gloveScale > 0 ? glove : undefined;
-  const subset = gloveSubset(useGlove, texts, options.gloveTopWords, createTokenizer(options.features.text));
-  const tokenizer = fitTokenizer(texts, options.features, subset?.words ?? [], labelIndexes(labels));
-  const featurizer = new Featurizer(tokenizer);
-  const wordVectors = tokenizer.glove ? subset?.vectors : undefined;
-  const data = appendEncoderBlock(buildDataset(featurizer, texts, wordVectors), cache.vectors(texts), block.weight);
-  const model = trainLinear(data, labelIndexes(labels), LABELS.length, featurizer.gloveOffset, options.linear, onProgress);
-  return { featurizer, model, wordVectors, block };
+  return runJointFit(jointFitJob(texts, labels, options, block, glove, cache), onProgress);
 }
 
 /** Probabilities [texts, 7] of a joint model (the training code's own forward pass). */

@@ -17,7 +17,9 @@ import { makeOof, PACKAGE_CANDIDATES_DIR, VERSION_FILES } from './versions.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import { readCallerCwd } from './env.ts';
 import { loadSentenceEncoder } from '../encoder/encoder.ts';
-import { DEFAULT_ENCODER_BLOCK, EncoderCache, predictJoint, trainJoint, writeJointModelDir } from './encoder-block.ts';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_ENCODER_BLOCK, EncoderCache, jointFitJob, predictJoint, writeJointModelDir, type JointTrained } from './encoder-block.ts';
+import { JointFitPool } from './joint-fit-pool.ts';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, endProgress, progress, resolveFromCaller } from './cli-common.ts';
 import {
   crossValidate,
@@ -25,6 +27,7 @@ import {
   labelIndexes,
   loadGlove,
   predictTrained,
+  stratifiedFolds,
   trainModel,
   writeModelDir,
   type TrainOptions,
@@ -48,6 +51,8 @@ Options:
   --folds <k>        cross-validation folds for the reported metrics (2-20, default ${DEFAULT_TRAIN_OPTIONS.folds})
   --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
   --no-encoder       leave out the sentence-encoder block (USE-lite, int8; block weight ${DEFAULT_ENCODER_BLOCK.weight})
+  --jobs <n>         with the encoder block: fits (CV folds and the final one) run side by side on
+                     n worker threads (default: the machine's available parallelism)
   -h, --help         show this help
 
 Exit codes: 0 done, 1 bad input data, 2 bad command line.`;
@@ -59,6 +64,7 @@ interface TrainArgs {
   folds: number;
   glove: boolean;
   encoder: boolean;
+  jobs: number;
   holdoutNewest: number;
 }
 
@@ -74,6 +80,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
         folds: { type: 'string' },
         'no-glove': { type: 'boolean', default: false },
         'no-encoder': { type: 'boolean', default: false },
+        jobs: { type: 'string' },
         'holdout-newest': { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -89,6 +96,9 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
   if (!Number.isInteger(folds) || folds < 2 || folds > 20) {
     throw new UsageError(`--folds must be an integer from 2 to 20, got ${JSON.stringify(values.folds)}`);
   }
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+    throw new UsageError(`--jobs must be an integer from 1 to 64, got ${JSON.stringify(values.jobs)}`);
   const holdoutNewest = Number(values['holdout-newest']);
   if (!Number.isInteger(holdoutNewest) || holdoutNewest < 0) {
     throw new UsageError(`--holdout-newest must be a whole number of rows, got ${JSON.stringify(values['holdout-newest'])}`);
@@ -104,6 +114,7 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
     folds,
     glove: !values['no-glove'],
     encoder: !values['no-encoder'],
+    jobs,
     holdoutNewest,
   };
 }
@@ -186,6 +197,32 @@ async function main(): Promise<number> {
     await cache.prepare(texts, (done, total) => say(`sentence encoder: ${done}/${total} texts`));
     say(`sentence encoder: ${texts.length} texts in ${((performance.now() - encodeStart) / 1000).toFixed(1)} s`, true);
   }
+  // Joint fits are independent: start every fold's and the final one now, `--jobs` at a time.
+  let finalFit: Promise<JointTrained> | undefined;
+  const foldFits: Promise<JointTrained>[] = [];
+  if (cache) {
+    const pool = new JointFitPool(args.jobs);
+    const assignment = stratifiedFolds(labels, args.folds, options.seed);
+    for (let f = 0; f < args.folds; f++) {
+      const rows = assignment.flatMap((a, i) => (a === f ? [] : [i]));
+      const job = jointFitJob(
+        rows.map((i) => texts[i]!),
+        rows.map((i) => labels[i]!),
+        options,
+        block,
+        glove,
+        cache,
+      );
+      foldFits.push(
+        pool.fit(job, (it, objective) => say(`cross-validation fold ${f + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`)),
+      );
+    }
+    finalFit = pool.fit(jointFitJob(texts, labels, options, block, glove, cache), (it, objective) =>
+      say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
+    );
+    // Awaited below; keep a failure from being reported as unhandled before then.
+    for (const fit of [...foldFits, finalFit]) fit.catch(() => undefined);
+  }
 
   const cv = await crossValidate(
     texts,
@@ -196,10 +233,7 @@ async function main(): Promise<number> {
       say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
       const onIteration = (it: number, objective: number) =>
         say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`);
-      if (cache) {
-        const joint = trainJoint(trainTexts, trainLabels, options, block, glove, cache, onIteration);
-        return Promise.resolve((batch: string[]) => Promise.resolve(predictJoint(joint, batch, cache)));
-      }
+      if (cache) return foldFits[fold]!.then((joint) => (batch: string[]) => Promise.resolve(predictJoint(joint, batch, cache)));
       const trained = trainModel(trainTexts, trainLabels, options, glove, onIteration);
       return Promise.resolve((batch: string[]) => Promise.resolve(predictTrained(trained, batch)));
     },
@@ -214,7 +248,7 @@ async function main(): Promise<number> {
   );
   say(`final model: fitting on all ${texts.length} rows`, true);
   const onFinal = (it: number, objective: number) => say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`);
-  const joint = cache ? trainJoint(texts, labels, options, block, glove, cache, onFinal) : undefined;
+  const joint = await finalFit;
   const trained = joint ?? trainModel(texts, labels, options, glove, onFinal);
   endProgress(isTty);
   const seconds = (performance.now() - started) / 1000;
