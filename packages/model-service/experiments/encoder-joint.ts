@@ -23,17 +23,27 @@ import { DEFAULT_TRAIN_OPTIONS, labelIndexes, loadGlove, stratifiedFolds } from 
 import { resolveFromCaller } from '../src/training/cli-common.ts';
 import { readCallerCwd } from '../src/training/env.ts';
 
-const WEIGHTS = [2, 3, 4];
 const KNN_K = 25;
 const KNN_MIX = [0, 0.1, 0.2, 0.3];
 const K = LABELS.length;
 
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, out: { type: 'string' }, jobs: { type: 'string' }, confirm: { type: 'boolean', default: false } },
+  options: {
+    data: { type: 'string' },
+    out: { type: 'string' },
+    jobs: { type: 'string' },
+    confirm: { type: 'boolean', default: false },
+    weights: { type: 'string' },
+    float32: { type: 'boolean', default: false },
+  },
 });
 const pool = new JointFitPool(Number(values.jobs ?? availableParallelism()));
 /** Also fit folds 3–5 at the chosen weight (train does the same fits; its per-fold figures confirm otherwise). */
 const withConfirm = values.confirm;
+/** Block weights tried on folds 1–2 (default 2, 3, 4). */
+const WEIGHTS = (values.weights ?? '2,3,4').split(',').map(Number);
+/** Also fit float32 encoder vectors at the default weight on folds 1–2 (a second encoding pass). */
+const withFloat32 = values.float32;
 if (!values.data) throw new Error('--data <csv> is required');
 const say = (m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const data = await readLabelledCsv(resolveFromCaller(values.data, readCallerCwd()));
@@ -45,13 +55,14 @@ const fold = stratifiedFolds(labels, options.folds, options.seed);
 say(`${texts.length} rows; loading GloVe`);
 const glove = await loadGlove();
 
-const caches: Record<'int8' | 'none', EncoderCache> = {} as never;
+const caches: Partial<Record<'int8' | 'none', EncoderCache>> = {};
 const encodeSeconds: Record<string, number> = {};
-for (const quantize of ['int8', 'none'] as const) {
+for (const quantize of withFloat32 ? (['int8', 'none'] as const) : (['int8'] as const)) {
   const encoder = await loadSentenceEncoder({ threads: 1, quantize });
-  caches[quantize] = new EncoderCache(encoder);
+  const cache = new EncoderCache(encoder);
+  caches[quantize] = cache;
   const start = performance.now();
-  await caches[quantize].prepare(texts, (done, total) => done % 1024 === 0 && say(`encoding (${quantize}) ${done}/${total}`));
+  await cache.prepare(texts, (done, total) => done % 1024 === 0 && say(`encoding (${quantize}) ${done}/${total}`));
   encodeSeconds[quantize] = (performance.now() - start) / 1000;
   say(`encoded ${texts.length} texts (${quantize}) in ${encodeSeconds[quantize].toFixed(1)} s`);
 }
@@ -83,7 +94,7 @@ async function runFold(f: number, s: { quantize: 'int8' | 'none'; weight: number
   const trainRows = texts.flatMap((_, i) => (fold[i] === f ? [] : [i]));
   const testRows = texts.flatMap((_, i) => (fold[i] === f ? [i] : []));
   const testTexts = testRows.map((i) => texts[i]!);
-  const cache = caches[s.quantize];
+  const cache = caches[s.quantize]!;
   const key = `${s.quantize}:${s.weight}`;
   const start = performance.now();
   const job = jointFitJob(
@@ -101,7 +112,7 @@ async function runFold(f: number, s: { quantize: 'int8' | 'none'; weight: number
 
 /** 25-NN vote on encoder vectors (dot product of unit vectors = cosine), out of fold. */
 function knnVotes(quantize: 'int8' | 'none', folds: number[]): Float64Array {
-  const vectors = caches[quantize].vectors(texts);
+  const vectors = caches[quantize]!.vectors(texts);
   const votes = new Float64Array(texts.length * K);
   for (const f of folds) {
     const train = texts.flatMap((_, i) => (fold[i] === f ? [] : [i]));
@@ -123,7 +134,7 @@ const tuneFolds = [0, 1];
 const confirmFolds = [2, 3, 4];
 const runs: Promise<void>[] = [];
 for (const f of tuneFolds) for (const weight of WEIGHTS) runs.push(runFold(f, { quantize: 'int8', weight }));
-for (const f of tuneFolds) runs.push(runFold(f, { quantize: 'none', weight: DEFAULT_ENCODER_BLOCK.weight }));
+if (withFloat32) for (const f of tuneFolds) runs.push(runFold(f, { quantize: 'none', weight: DEFAULT_ENCODER_BLOCK.weight }));
 await Promise.all(runs);
 const tuning = WEIGHTS.map((weight) => ({ weight, ...scoreOn(`int8:${weight}`, tuneFolds), metrics: undefined }));
 const chosen = tuning.reduce((a, b) => (b.accuracy + b.macroF1 > a.accuracy + a.macroF1 ? b : a)).weight;
@@ -134,7 +145,8 @@ if (withConfirm) {
 const scored = withConfirm ? [0, 1, 2, 3, 4] : tuneFolds;
 
 const votes = knnVotes('int8', scored);
-const model = oof.get(`int8:${withConfirm ? chosen : DEFAULT_ENCODER_BLOCK.weight}`)!;
+const knnBase = withConfirm || !WEIGHTS.includes(DEFAULT_ENCODER_BLOCK.weight) ? chosen : DEFAULT_ENCODER_BLOCK.weight;
+const model = oof.get(`int8:${knnBase}`)!;
 for (const a of KNN_MIX) {
   const mixed = model.map((p, i) => (1 - a) * p + a * votes[i]!);
   oof.set(`knn:${a}`, mixed);
@@ -149,17 +161,21 @@ const report = {
   weightGrid: WEIGHTS,
   tuningFolds12: tuning,
   chosenWeight: chosen,
-  int8VsFloat32Folds12AtDefaultWeight: {
-    weight: DEFAULT_ENCODER_BLOCK.weight,
-    int8: { ...scoreOn(`int8:${DEFAULT_ENCODER_BLOCK.weight}`, tuneFolds), metrics: undefined },
-    float32: { ...scoreOn(`none:${DEFAULT_ENCODER_BLOCK.weight}`, tuneFolds), metrics: undefined },
-  },
+  ...(withFloat32
+    ? {
+        int8VsFloat32Folds12AtDefaultWeight: {
+          weight: DEFAULT_ENCODER_BLOCK.weight,
+          int8: { ...scoreOn(`int8:${DEFAULT_ENCODER_BLOCK.weight}`, tuneFolds), metrics: undefined },
+          float32: { ...scoreOn(`none:${DEFAULT_ENCODER_BLOCK.weight}`, tuneFolds), metrics: undefined },
+        },
+      }
+    : {}),
   ...(withConfirm
     ? { confirmFolds345: { ...scoreOn(`int8:${chosen}`, confirmFolds), metrics: undefined }, allFolds: scoreOn(`int8:${chosen}`, scored) }
     : {}),
   knn: {
     k: KNN_K,
-    modelWeight: withConfirm ? chosen : DEFAULT_ENCODER_BLOCK.weight,
+    modelWeight: knnBase,
     tuningFolds12: knnTuning,
     chosenMix: knnChosen,
     ...(withConfirm

@@ -75,13 +75,16 @@ export async function loadEncoderWeights(dir = encoderPackageDir()): Promise<Enc
   const weights = new Map<string, Weight>();
   for (const group of modelJson.weightsManifest) {
     const buffer = Buffer.concat(group.paths.map((p) => bytes.get(p) ?? Buffer.alloc(0)));
+    for (const p of group.paths) bytes.delete(p); // now in `buffer`
     let offset = 0;
     for (const w of group.weights) {
       const count = w.shape.reduce((a, b) => a * b, 1);
       if (offset + count * 4 > buffer.length) throw new Error(`${ENCODER_ID}: weight ${w.name} lies beyond the shards`);
-      // Copy: shard buffers are not 4-byte aligned in general.
-      const slice = new Uint8Array(buffer.subarray(offset, offset + count * 4));
-      const data = w.dtype === 'int32' ? new Int32Array(slice.buffer) : new Float32Array(slice.buffer);
+      // A view when 4-byte aligned (the concatenated buffer is a fresh allocation and every weight is 4 bytes wide), else a copy.
+      const at = buffer.byteOffset + offset;
+      const source = at % 4 === 0 ? buffer.buffer : new Uint8Array(buffer.subarray(offset, offset + count * 4)).buffer;
+      const start = at % 4 === 0 ? at : 0;
+      const data = w.dtype === 'int32' ? new Int32Array(source, start, count) : new Float32Array(source, start, count);
       weights.set(w.name, { shape: w.shape, data });
       offset += count * 4;
     }
