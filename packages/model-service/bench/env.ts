@@ -1,8 +1,9 @@
 /**
  * The environment of the benches, read here only and passed in: BENCH_CALLS (explain bench), BENCH_SECONDS (per HTTP round,
- * default 5), BENCH_CONNECTIONS (default 10), BENCH_ROUNDS (default 3), ISEAR_TRAIN_CSV (bench:train's
+ * default 5), BENCH_CONNECTIONS (default 10), BENCH_ROUNDS (default 3), BENCH_BASELINE_DIR (model measured beside the served one), ISEAR_TRAIN_CSV (bench:train's
  * default `--isear`), and the service's own variables (`loadConfig`, e.g. MODEL_DIR, ORT_THREADS).
  */
+import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../src/config.ts';
 
 /** What `bench.ts` runs with. */
@@ -12,6 +13,8 @@ export interface HttpBenchEnv {
   seconds: number;
   connections: number;
   rounds: number;
+  /** Model folder measured beside the served one (model-only figures), `BENCH_BASELINE_DIR`; default models/isear-v3. */
+  baselineDir: string;
 }
 
 /**
@@ -24,6 +27,7 @@ export function readHttpBenchEnv(): HttpBenchEnv {
     seconds: Number(process.env.BENCH_SECONDS ?? 5),
     connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
     rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+    baselineDir: process.env.BENCH_BASELINE_DIR ?? fileURLToPath(new URL('../models/isear-v3', import.meta.url)),
   };
 }
 

