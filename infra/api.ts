@@ -8,13 +8,14 @@ import type { Storage } from './storage.ts';
  * Least privilege: each function gets only the DynamoDB / S3 actions its handler performs, on the
  * tables / bucket it uses; the `Reviews` and `Exports` linkables carry names only. A transaction
  * (`TransactWriteItems`) needs the action of each of its writes on that write's table.
- * - approve, revise: `GetItem` + conditional `PutItem` on reviews, `UpdateItem` (counters) on stats.
+ * - approve, revise: `GetItem` + conditional `PutItem` on reviews, `UpdateItem` (counters) on stats,
+ *   `GetItem` + `ConditionCheckItem` on audit (a deleted review's tombstone: its id is never stored again).
  * - getcsv: `Scan` of the reviews table, `Query` of its indexes (filtered exports), `PutItem` on audit;
  *   multipart `PutObject` (+ `AbortMultipartUpload`) and `GetObject` under `exports/` in the exports
  *   bucket, to stream the CSV there (so the 6 MB Lambda response limit never cuts it) and presign it (303).
  * - GET /api/reviews: `Query` of the reviews indexes. GET /api/reviews/{id}: `GetItem`.
  *   PATCH: `GetItem` + `PutItem` on reviews, `UpdateItem` on stats, `PutItem` on audit. DELETE: the same
- *   with `DeleteItem` instead of `PutItem` on reviews.
+ *   with `DeleteItem` instead of `PutItem` on reviews (the tombstone is a `PutItem` on audit).
  * - GET /api/stats: `Query` on stats and on the reviews indexes (partial days). GET /api/audit: `Query` on audit.
  * - operator session: `PutItem` on audit (sign-in, sign-out).
  *
@@ -67,7 +68,11 @@ export function createApi(storage: Storage, secrets: Secrets) {
   const onReviewIndexes = sst.aws.permission({ actions: ['dynamodb:Query'], resources: [$interpolate`${table.arn}/index/*`] });
   const onStats = (...actions: string[]) => sst.aws.permission({ actions, resources: [statsTable.arn] });
   const onAudit = (...actions: string[]) => sst.aws.permission({ actions, resources: [auditTable.arn] });
-  const writeReviews = [onReviews('dynamodb:GetItem', 'dynamodb:PutItem'), onStats('dynamodb:UpdateItem')];
+  const writeReviews = [
+    onReviews('dynamodb:GetItem', 'dynamodb:PutItem'),
+    onStats('dynamodb:UpdateItem'),
+    onAudit('dynamodb:GetItem', 'dynamodb:ConditionCheckItem'),
+  ];
 
   api.route('POST /api/approve', {
     ...common,

@@ -46,8 +46,16 @@ const RESOURCE_NAMES: Record<StoreResource, string> = {
  * action of each of its writes (review Put/Delete, counter Update, audit Put) on that write's table.
  */
 const TABLE_ACTIONS: Record<string, Partial<Record<StoreResource, string[]>>> = {
-  'POST /api/approve': { reviews: ['dynamodb:GetItem', 'dynamodb:PutItem'], stats: ['dynamodb:UpdateItem'] },
-  'POST /api/revise': { reviews: ['dynamodb:GetItem', 'dynamodb:PutItem'], stats: ['dynamodb:UpdateItem'] },
+  'POST /api/approve': {
+    reviews: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    stats: ['dynamodb:UpdateItem'],
+    audit: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'],
+  },
+  'POST /api/revise': {
+    reviews: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    stats: ['dynamodb:UpdateItem'],
+    audit: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem'],
+  },
   'GET /api/getcsv': { reviews: ['dynamodb:Scan'], indexes: ['dynamodb:Query'], audit: ['dynamodb:PutItem'] },
   'POST /api/operator/session': { audit: ['dynamodb:PutItem'] },
   'DELETE /api/operator/session': { audit: ['dynamodb:PutItem'] },

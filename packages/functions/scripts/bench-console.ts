@@ -139,7 +139,7 @@ try {
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (next < batches.length) {
-        let requests = batches[next++]!.map((review) => ({ PutRequest: { Item: toItem(review, 1) } }));
+        let requests = batches[next++]!.map((review) => ({ PutRequest: { Item: toItem(review, randomUUID()) } }));
         while (requests.length) {
           const out = await client.send(new BatchWriteCommand({ RequestItems: { [TABLE]: requests } }));
           requests = (out.UnprocessedItems?.[TABLE] ?? []) as typeof requests;

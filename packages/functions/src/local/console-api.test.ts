@@ -169,6 +169,19 @@ describe('console routes over HTTP on the real local store', () => {
     const again = await call(`/api/reviews/${gone.id}`, { method: 'DELETE' });
     assert.equal(again.status, 404);
     assert.equal(await errorCode(again), 'not_found');
+    // The person's page still holds a valid signed prediction: re-sending it must not store the sentence again.
+    const stale = reviewBody({
+      predictionId: gone.id,
+      text: gone.text,
+      predictedLabel: gone.predictedLabel,
+      probabilities: gone.probabilities,
+      modelVersion: gone.modelVersion,
+      label: gone.label === 'fear' ? 'joy' : 'fear',
+    });
+    const resent = await fetch(`${api.url}/api/revise`, { method: 'POST', ...json(stale) });
+    assert.equal(resent.status, 409);
+    assert.equal(await errorCode(resent), 'conflict');
+    assert.equal((await call(`/api/reviews/${gone.id}`)).status, 404);
 
     const after = StatsResponseSchema.parse(await (await call('/api/stats')).json());
     assert.equal(after.reviews, before.reviews - 1);

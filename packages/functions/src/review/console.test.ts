@@ -256,6 +256,93 @@ describe('console store: list, corrections, deletions and exact stats on DynamoD
     await assertStatsExact(store, {});
   });
 
+  test('a deleted review is never stored again: a stale re-label, raced or late, is 409 and brings no text back', async () => {
+    // A write that read the review, then waits while an operator deletes it (and an import stores the id anew):
+    // its condition must fail against the new item, whatever revision numbering the new item starts from.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    const gated = new Proxy(table.client, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
+        return async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+          if (!held && command.constructor.name === 'TransactWriteCommand') {
+            held = true;
+            await gate;
+          }
+          return target.send(command as never);
+        };
+      },
+    });
+    const gatedStore = createReviewStore({ client: gated, tableName: table.tableName, now: clock.now });
+    const original = await store.saveReview(parse(reviewBody({ label: 'joy', text: 'a sentence its writer asked to delete' })));
+    const relabel = (label: Label) =>
+      parse(
+        reviewBody({
+          predictionId: original.id,
+          text: original.text,
+          predictedLabel: original.predictedLabel,
+          probabilities: original.probabilities,
+          modelVersion: original.modelVersion,
+          label,
+        }),
+      );
+    const stale = gatedStore.saveReview(relabel('fear'));
+    while (!held) await new Promise((resolve) => setImmediate(resolve));
+    await store.deleteReview(original.id, OPERATOR);
+    // An import writes the same id again (a fresh item): the stale write read the old one.
+    const reimported = { ...original, label: 'guilt' as const, action: 'revised' as const };
+    assert.equal(await store.putReview(reimported), true);
+    release();
+    // The stale write re-reads, finds the re-imported review and re-labels that one, with its counters.
+    const after = await stale;
+    assert.equal(after.label, 'fear');
+    assert.equal((await store.getReview(original.id))?.label, 'fear');
+    await assertStatsExact(store, {});
+    await store.deleteReview(original.id, OPERATOR);
+    await assert.rejects(
+      store.saveReview(relabel('shame')),
+      (e: unknown) => e instanceof ClientError && e.code === 'conflict' && /deleted/.test(e.message),
+    );
+    await assert.rejects(store.saveReview(relabel(original.label)), (e: unknown) => e instanceof ClientError && e.code === 'conflict');
+    assert.equal(await store.getReview(original.id), undefined);
+    for await (const review of store.scanReviews()) assert.notEqual(review.text, original.text);
+    await assertStatsExact(store, {});
+  });
+
+  test('a re-label racing an operator delete is refused once the delete commits, and the counters stay exact', async () => {
+    const targets = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.saveReview(parse(reviewBody({ label: 'anger', text: `raced delete ${i}` })))),
+    );
+    const writes: Promise<unknown>[] = [];
+    for (const target of targets) {
+      for (const label of ['fear', 'joy', 'shame', 'guilt'] as const) {
+        writes.push(
+          store
+            .saveReview(
+              parse(
+                reviewBody({
+                  predictionId: target.id,
+                  text: target.text,
+                  predictedLabel: target.predictedLabel,
+                  probabilities: target.probabilities,
+                  modelVersion: target.modelVersion,
+                  label,
+                }),
+              ),
+            )
+            .catch((e: unknown) => assert.ok(e instanceof ClientError && e.code === 'conflict', String(e))),
+        );
+      }
+      writes.push(
+        store.deleteReview(target.id, OPERATOR).catch((e: unknown) => assert.ok(e instanceof ClientError && e.code === 'not_found', String(e))),
+      );
+    }
+    await Promise.all(writes);
+    for (const target of targets) assert.equal(await store.getReview(target.id), undefined, 'a deleted review stays deleted');
+    await assertStatsExact(store, {});
+  });
+
   test('the list: newest first, every filter alone and combined, paged by cursor, equal to filtering a full scan', async () => {
     const all: StoredReview[] = [];
     for await (const review of store.scanReviews()) all.push(review);

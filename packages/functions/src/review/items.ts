@@ -7,22 +7,24 @@ import { LABELS, StoredReviewSchema, type Label, type ReviewAction, type StoredR
  * - `modelVersion` + `sk`: GSI `byVersion`, one version's reviews newest first;
  * - `textLower`: the text in lower case, for the `q` filter (`contains`);
  * - `topProbability`: the predicted label's probability, for `maxConfidence`;
- * - `rev`: incremented by every write; the next write's condition, so no write builds on a stale read.
+ * - `rev`: a fresh random token on every write; the next write's condition, so no write builds on a stale
+ *   read. A token, not a counter: a counter restarts at 1 when an id is written anew, and a write that read
+ *   the old item would then pass its condition against the new one (the ABA problem).
  */
 export const FEED = 'review';
 export const INDEX_BY_TIME = 'byTime';
 export const INDEX_BY_VERSION = 'byVersion';
 
 /** A review item as stored (the index attributes included). */
-export type ReviewItem = StoredReview & { feed: string; sk: string; textLower: string; topProbability: number; rev: number };
+export type ReviewItem = StoredReview & { feed: string; sk: string; textLower: string; topProbability: number; rev: string };
 
 /** The sort key of both GSIs: ISO timestamps sort as strings; the id breaks ties. */
 export function sortKeyOf(review: Pick<StoredReview, 'createdAt' | 'id'>): string {
   return `${review.createdAt}#${review.id}`;
 }
 
-/** The item of `review` at revision `rev`. */
-export function toItem(review: StoredReview, rev: number): ReviewItem {
+/** The item of `review` at revision `rev` (a token no other write of this id uses). */
+export function toItem(review: StoredReview, rev: string): ReviewItem {
   return {
     ...review,
     feed: FEED,
@@ -40,9 +42,12 @@ export function toStoredReview(item: Record<string, unknown>): StoredReview {
   return StoredReviewSchema.parse(Object.fromEntries(STORED_KEYS.filter((key) => item[key] !== undefined).map((key) => [key, item[key]])));
 }
 
-/** The `rev` of an item; items written before revisions existed count as 0. */
-export function revOf(item: Record<string, unknown>): number {
-  return typeof item.rev === 'number' ? item.rev : 0;
+/**
+ * The `rev` of an item, as read: a token (string), a number (items of an earlier version that counted
+ * writes), or `undefined` for items written before revisions existed.
+ */
+export function revOf(item: Record<string, unknown>): string | number | undefined {
+  return typeof item.rev === 'string' || typeof item.rev === 'number' ? item.rev : undefined;
 }
 
 /**

@@ -41,7 +41,7 @@ export interface StoreTables {
   reviews: string;
   /** Aggregates: PK `scope` (a model version, or {@link TOTAL_SCOPE}), SK `bucket` (a UTC day, or the model version). */
   stats: string;
-  /** Operator actions: PK `pk` = {@link AUDIT_PK}, SK `sk` = `<at>#<id>`. */
+  /** Operator actions: PK `pk` = {@link AUDIT_PK}, SK `sk` = `<at>#<id>`; tombstones of deleted reviews ({@link TOMBSTONE_PREFIX}). */
   audit: string;
 }
 
@@ -49,6 +49,8 @@ export interface StoreTables {
 export const TOTAL_SCOPE = '#total';
 /** Partition of every audit record. */
 export const AUDIT_PK = 'audit';
+/** Partition prefix of deleted reviews' tombstones in the audit table (`deleted#<id>`, SK the id). */
+export const TOMBSTONE_PREFIX = 'deleted#';
 
 /** Table names derived from the reviews table's, where no others are configured (local stack, tests). */
 export function defaultTables(reviewsTable: string): StoreTables {
@@ -95,7 +97,8 @@ export interface ReviewStore {
    *   `probabilities` or blind flag), or a review an operator corrected and this asks another label for:
    *   throws {@link ClientError} `conflict` (409) — the operator's label wins.
    * `action` is `blind` for a blind-audit prediction, else `approved` when `label === predictedLabel`, else `revised`.
-   * @throws {ClientError} `invalid_field` (400) when a number is outside what DynamoDB stores; `conflict` (409).
+   * @throws {ClientError} `invalid_field` (400) when a number is outside what DynamoDB stores; `conflict` (409)
+   *   for another prediction under this id, a review an operator corrected, or one an operator deleted.
    */
   saveReview(review: ReviewInput): Promise<StoredReview>;
   /**
@@ -113,7 +116,8 @@ export interface ReviewStore {
    */
   correctReview(id: string, label: Label, by: OperatorContext): Promise<StoredReview>;
   /**
-   * Deletes a review, its counters and an audit record (without the text) in one transaction.
+   * Deletes a review, its counters and an audit record (without the text) in one transaction, and leaves a
+   * tombstone (the id and time, no text) so the id is never stored again.
    * @returns the id and when. @throws {ClientError} `not_found` (404), also for a retried delete.
    */
   deleteReview(id: string, by: OperatorContext): Promise<{ id: string; at: string }>;
@@ -334,18 +338,36 @@ export function createReviewStore(options: ReviewStoreOptions): ReviewStore {
 
   /** The write of `after` (or the delete when absent) over `item` (absent: a create), conditioned on the revision read. */
   function reviewWrite(item: Record<string, unknown> | undefined, after: StoredReview | undefined, id: string): TransactItem {
-    const rev = item ? revOf(item) : 0;
+    const rev = item ? revOf(item) : undefined;
     const condition: {
       ConditionExpression: string;
       ExpressionAttributeNames: Record<string, string>;
       ExpressionAttributeValues?: Record<string, unknown>;
     } = !item
       ? { ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': 'id' } }
-      : rev === 0
+      : rev === undefined
         ? { ConditionExpression: 'attribute_exists(#id) AND attribute_not_exists(#rev)', ExpressionAttributeNames: { '#id': 'id', '#rev': 'rev' } }
         : { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': rev } };
     if (!after) return { Delete: { TableName: tables.reviews, Key: { id }, ...condition } };
-    return { Put: { TableName: tables.reviews, Item: toItem(after, rev + 1), ...condition } };
+    return { Put: { TableName: tables.reviews, Item: toItem(after, randomUUID()), ...condition } };
+  }
+
+  /**
+   * A deleted review's tombstone in the audit table (its own partition, so creates spread over keys): the
+   * id of a review an operator deleted is never stored again, so a stale page's re-label (its signed
+   * prediction is valid for 24 h) cannot bring the deleted sentence back. It holds no text.
+   */
+  function tombstoneKey(id: string): { pk: string; sk: string } {
+    return { pk: `${TOMBSTONE_PREFIX}${id}`, sk: id };
+  }
+
+  async function isDeleted(id: string): Promise<boolean> {
+    const result = await client.send(new GetCommand({ TableName: tables.audit, Key: tombstoneKey(id), ConsistentRead: true }));
+    return result.Item !== undefined;
+  }
+
+  function deletedConflict(id: string): ClientError {
+    return new ClientError('conflict', `review ${id} was deleted by an operator; it is not stored again`);
   }
 
   /**
@@ -385,6 +407,7 @@ export function createReviewStore(options: ReviewStoreOptions): ReviewStore {
       const item = await getItem(review.predictionId);
       const at = now().toISOString();
       if (!item) {
+        if (await isDeleted(review.predictionId)) throw deletedConflict(review.predictionId);
         const created: StoredReview = {
           id: review.predictionId,
           text: review.text,
@@ -399,7 +422,16 @@ export function createReviewStore(options: ReviewStoreOptions): ReviewStore {
           ...(review.blind ? { blind: true } : {}),
           ...(review.shadow ? { shadow: review.shadow } : {}),
         };
-        return { items: [reviewWrite(undefined, created, created.id), ...counterUpdates(undefined, created)], result: created };
+        // The tombstone is checked again in the transaction: a delete may commit between the reads and this write.
+        const notDeleted: TransactItem = {
+          ConditionCheck: {
+            TableName: tables.audit,
+            Key: tombstoneKey(created.id),
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+          },
+        };
+        return { items: [reviewWrite(undefined, created, created.id), ...counterUpdates(undefined, created), notDeleted], result: created };
       }
       const stored = toStoredReview(item);
       if (!samePrediction(stored, review)) {
@@ -486,7 +518,8 @@ export function createReviewStore(options: ReviewStoreOptions): ReviewStore {
         fromLabel: stored.label,
         ...(by.requestId ? { requestId: by.requestId } : {}),
       };
-      return { items: [reviewWrite(item, undefined, id), ...counterUpdates(stored, undefined), auditPut(record)], result: { id, at } };
+      const tombstone: TransactItem = { Put: { TableName: tables.audit, Item: { ...tombstoneKey(id), reviewId: id, at } } };
+      return { items: [reviewWrite(item, undefined, id), ...counterUpdates(stored, undefined), auditPut(record), tombstone], result: { id, at } };
     });
   }
 
