@@ -209,6 +209,27 @@ describe('npm start (scripts/start.ts)', { timeout: 300_000 }, () => {
     assert.equal(isRunning(started.modelServicePid), false, 'no orphaned model service');
   });
 
+  it('Ctrl-C whose model-service exit is seen before its own signal still exits 0', async () => {
+    // The race CI met: the group's SIGINT stops the model service, and start.ts saw that exit first.
+    const started = await startStack({ DYNAMO_IN_MEMORY: '1' });
+    const exited = once(started.child, 'exit');
+    process.kill(started.modelServicePid, 'SIGINT');
+    while (isRunning(started.modelServicePid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    process.kill(-started.child.pid!, 'SIGINT');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 0);
+  });
+
+  it('a model service that dies alone stops the stack with exit 1', async () => {
+    const started = await startStack({ DYNAMO_IN_MEMORY: '1' });
+    const exited = once(started.child, 'exit');
+    process.kill(started.modelServicePid, 'SIGKILL');
+    const [code] = (await exited) as [number | null];
+    assert.equal(code, 1);
+    assert.ok(started.output.some((line) => line.includes('the model service exited')));
+  });
+
   it('keeps reviews in DATA_DIR across a restart (Ctrl-C in between)', async () => {
     const text = `Restart check ${Date.now()}: I was happy the data stayed`;
     const first = await startStack({ DATA_DIR: dataDir });

@@ -18,6 +18,9 @@ const config = (() => {
 })();
 const { logger, childLog } = createStackLogging(config.logLevel, resolveLogFormat(config.logFormat, process.stdout.isTTY === true));
 
+/** How long a clean exit of the model service waits for the group signal that probably caused it. */
+const GROUP_SIGNAL_GRACE_MS = 1000;
+
 let stack: Stack | undefined;
 let stoppingSince: number | undefined;
 
@@ -61,7 +64,13 @@ try {
   logger.fatal({ err }, 'the stack did not start');
   process.exit(1);
 }
-void stack.modelServiceExited.then((result) => {
+void stack.modelServiceExited.then(async (result) => {
+  if (stoppingSince !== undefined) return;
+  // A signal sent to the whole group (Ctrl-C) also stops the model service, and its exit may be seen
+  // before this process's own signal handler runs: a clean exit waits a moment for that signal.
+  if (result === 0 || result === 'SIGINT' || result === 'SIGTERM' || result === 'SIGHUP') {
+    await new Promise((resolve) => setTimeout(resolve, GROUP_SIGNAL_GRACE_MS));
+  }
   if (stoppingSince === undefined) {
     logger.fatal({ result }, 'the model service exited');
     void stop('model service exited', 1);
