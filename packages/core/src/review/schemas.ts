@@ -43,9 +43,11 @@ export type Confidence = z.infer<typeof ConfidenceSchema>;
 
 /**
  * Why the model chose its label: words or phrases of the sentence with their share of the predicted
- * label's logit (positive pushed towards it, negative away from it), largest |weight| first.
+ * label's logit (positive pushed towards it, negative away from it), largest |weight| first. A model
+ * with a sentence encoder adds one entry `sentence: true` whose `text` is the whole sentence: the
+ * share of the encoder's sentence vector, which no single word owns.
  */
-export const ExplanationSchema = z.array(z.strictObject({ text: z.string(), weight: z.number() }));
+export const ExplanationSchema = z.array(z.strictObject({ text: z.string(), weight: z.number(), sentence: z.literal(true).optional() }));
 export type Explanation = z.infer<typeof ExplanationSchema>;
 
 /**

@@ -147,7 +147,7 @@ export function createApp(options: AppOptions): Koa {
 
   const predict = async (texts: string[], single?: { explain: boolean; blind: boolean }): Promise<Prediction[]> => {
     const start = performance.now();
-    const scores = await state.score(texts);
+    const scores = await state.score(texts, single?.explain ? { explainLabel: (p) => rankProbabilities(p).label } : {});
     metrics.observeInference(texts.length, (performance.now() - start) / 1000);
     const results = scores.probabilities;
     if (results.length !== texts.length) {
@@ -160,7 +160,8 @@ export function createApp(options: AppOptions): Koa {
       const text = texts[i] ?? '';
       const extras: PredictionExtras = { confidence: scores.confidence[i] ?? 'low', blind: single?.blind === true };
       // The version that answered explains its own answer, even if a switch happened since.
-      if (single?.explain && scores.explain) extras.explain = (label) => scores.explain!(text, label);
+      const explanation = scores.explanations?.[i];
+      if (explanation) extras.explain = () => explanation;
       return toPrediction(probabilities, scores.modelVersion, newId(), { text, secret: predictionSecret, issuedAt, shadow: shadow?.[i] }, extras);
     });
   };

@@ -55,8 +55,12 @@ export interface Scores {
   probabilities: Probabilities[];
   /** The champion's confidence in each answer, in input order (see `Predictor.score`). */
   confidence: Confidence[];
-  /** The champion's explanations (absent when it has none); JavaScript only, so safe after a switch. */
-  explain?: (text: string, label: Label) => Explanation;
+  /**
+   * The champion's explanation of each text's chosen label, in input order: present only when the call
+   * asked for them and the champion can explain (computed before the call leaves the model, so a switch
+   * never releases the session under it).
+   */
+  explanations?: Explanation[];
   /** Absent when no shadow runs, or when it is the champion's own version. */
   shadow?: ShadowScores;
 }
@@ -132,9 +136,11 @@ export class ServiceState {
    * Scores `texts` (already normalised) with the champion and, at the same time, the shadow.
    * The shadow never fails the call: its error, or its not answering within the shadow timeout,
    * comes back as `shadow.error`.
+   * @param options.explainLabel when given (and the champion can explain), each text's explanation is
+   *   computed for the label this picks from its probabilities (the label the answer will carry).
    * @throws {ClientError} `service_unavailable` while no model is loaded; the champion's own error as is.
    */
-  async score(texts: readonly string[]): Promise<Scores> {
+  async score(texts: readonly string[], options: { explainLabel?: (probabilities: Probabilities) => Label } = {}): Promise<Scores> {
     const champion = this.#champion;
     if (champion === undefined) throw new ClientError('service_unavailable', 'The model is still loading; retry shortly');
     const shadow = this.#shadow;
@@ -149,7 +155,11 @@ export class ServiceState {
         probabilities: scored.map((s) => s.probabilities),
         confidence: scored.map((s) => s.confidence),
       };
-      if (predictor.explain) scores.explain = (text, label) => predictor.explain!(text, label);
+      const { explainLabel } = options;
+      if (explainLabel && predictor.explain) {
+        const explain = predictor.explain.bind(predictor);
+        scores.explanations = await Promise.all(texts.map(async (text, i) => explain(text, explainLabel(scored[i]!.probabilities))));
+      }
       if (shadowScores) scores.shadow = await shadowScores;
       return scores;
     } finally {

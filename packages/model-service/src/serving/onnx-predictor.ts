@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import type { Label, Probabilities } from '@sentiment/core';
+import type { Explanation, Label, Probabilities } from '@sentiment/core';
 import { Featurizer, packBatch } from '../features/featurizer.ts';
 import { ENCODER_DIM, loadSentenceEncoder, type SentenceEncoder } from '../encoder/encoder.ts';
 import { MODEL_FILES, ONNX_IO, readModelFiles, type ModelInfo, type ReferencePrediction } from './artifacts.ts';
@@ -85,8 +85,9 @@ async function loadModelEncoder(modelDir: string, info: ModelInfo, threads: numb
  * one {@link Probabilities} per text in input order, keyed by label; `score(texts)` adds each
  * answer's confidence (`low` below `model.json` `lowConfidence.threshold`, 0 when absent, or when
  * no feature of the text is known). `explain(text, label)` reads the weight table out of
- * `model.onnx` once at load (~2.2 MB for isear-v3) and computes the explanation in TypeScript, off
- * the plain predict path. `describe()` is `model.json` (it holds no vocabulary or weights; those
+ * `model.onnx` once at load (~2.2 MB for isear-v3) and computes the words' shares in TypeScript, off
+ * the plain predict path; a joint model adds the encoder block's share (`encoderLogits`, one more run
+ * of the graph for that text) as one whole-sentence entry. `describe()` is `model.json` (it holds no vocabulary or weights; those
  * are in `tokenizer.json` and `model.onnx`).
  *
  * @throws when a file is missing or invalid, the graph does not have the expected inputs, or the
@@ -119,9 +120,9 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
   let explainer: Explainer | undefined;
   try {
     encoder = session.inputNames.includes(ONNX_IO.encoderVector) ? await loadModelEncoder(modelDir, info, options.threads) : undefined;
-    // Exact explanations need the whole logit in the weight table: linear models only (a joint model's
-    // encoder block would be missing from the sum), so a joint model carries no explanation yet.
-    if (!encoder) explainer = createExplainer(featurizer, readLinearWeights(await readFile(path.join(modelDir, MODEL_FILES.onnx))), labels);
+    // The bag's weight table and bias explain the words exactly; a joint model adds its encoder block's
+    // share of the logit (the graph's `encoderLogits` output) as one whole-sentence entry.
+    explainer = createExplainer(featurizer, readLinearWeights(await readFile(path.join(modelDir, MODEL_FILES.onnx))), labels);
   } catch (error) {
     await session.release();
     throw error;
@@ -164,7 +165,13 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
         return { probabilities, confidence: known[i] === 0 || top < threshold ? 'low' : 'high' };
       });
     },
-    ...(explainer ? { explain: (text: string, label: Label) => explainer(text, label).explanation } : {}),
+    explain: encoder
+      ? async (text: string, label: Label) => {
+          const words = explainer(text, label).explanation;
+          const [share] = (await run([text], ONNX_IO.encoderLogits)).results;
+          return withSentenceShare(words, text, share![label]);
+        }
+      : (text: string, label: Label) => explainer(text, label).explanation,
     ...(encoder ? { encoderLogits: async (texts: readonly string[]) => (await run(texts, ONNX_IO.encoderLogits)).results } : {}),
     describe: () => structuredClone(description),
     close: async () => {
@@ -185,4 +192,10 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
     }
   }
   return predictor;
+}
+
+/** The words' explanation plus the whole-sentence entry of a joint model, largest |weight| first. */
+export function withSentenceShare(words: Explanation, text: string, weight: number): Explanation {
+  if (weight === 0) return words;
+  return [...words, { text, weight, sentence: true as const }].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
 }

@@ -28,10 +28,11 @@ export interface Predictor {
   score(texts: readonly string[]): Promise<ScoredText[]>;
   /**
    * The words and phrases of one normalised text that pushed `label`'s logit up (positive weight)
-   * or down (negative), largest |weight| first; with the label's bias they sum to its logit.
+   * or down (negative), largest |weight| first; with the label's bias they sum to its logit. A joint
+   * model adds one entry with `sentence: true` (the text as a whole): the encoder block's share.
    * Absent when the model cannot be explained exactly (then predictions carry no explanation).
    */
-  explain?(text: string, label: Label): Explanation;
+  explain?(text: string, label: Label): Explanation | Promise<Explanation>;
   /**
    * Joint models only (a sentence encoder in the features): the encoder block's share of each
    * text's logits, keyed by label, in input order — the "whole sentence" share an explanation can

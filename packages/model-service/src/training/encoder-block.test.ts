@@ -7,6 +7,7 @@ import { LABELS } from '@sentiment/core';
 import { loadSentenceEncoder } from '../encoder/encoder.ts';
 import { MODEL_FILES } from '../serving/artifacts.ts';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
+import { readLinearWeights } from '../serving/onnx-weights.ts';
 import type { Predictor } from '../serving/predictor.ts';
 import { EncoderCache, predictJoint, trainJoint, writeJointModelDir, type JointTrained } from './encoder-block.ts';
 import { DEFAULT_TRAIN_OPTIONS } from './pipeline.ts';
@@ -71,6 +72,40 @@ describe('joint model (n-grams + word vectors + sentence encoder): export and se
     assert.equal(shares.length, 3);
     for (const share of shares) assert.deepEqual(Object.keys(share).sort(), [...LABELS].sort());
     assert.ok(shares.some((share) => Object.values(share).some((v) => Math.abs(v) > 1e-3)));
+  });
+
+  it('explains exactly: the words and one whole-sentence share, with the bias, give each label the logit the served softmax used', async () => {
+    const { bias } = readLinearWeights(await readFile(path.join(dir, MODEL_FILES.onnx)));
+    const served = await predictor.predict(probes.slice(0, 8));
+    for (let r = 0; r < 8; r++) {
+      const text = probes[r]!;
+      const logits: number[] = [];
+      for (const [c, label] of LABELS.entries()) {
+        const explanation = await predictor.explain!(text, label);
+        const sentence = explanation.filter((e) => e.sentence);
+        assert.ok(sentence.length <= 1, 'at most one whole-sentence entry');
+        if (sentence[0]) assert.equal(sentence[0].text, text);
+        for (const e of explanation)
+          if (!e.sentence) assert.ok(text.toLowerCase().includes(e.text.split(' ')[0]!.toLowerCase()), `${e.text} is in ${text}`);
+        logits.push(bias[c]! + explanation.reduce((sum, e) => sum + e.weight, 0));
+      }
+      const max = Math.max(...logits);
+      const exp = logits.map((l) => Math.exp(l - max));
+      const total = exp.reduce((a, b) => a + b, 0);
+      LABELS.forEach((label, c) => assert.ok(Math.abs(exp[c]! / total - served[r]![label]) <= 1e-5, `${text} ${label}`));
+    }
+    // Negative control: without the sentence share the sum misses the served probabilities.
+    const text = probes[0]!;
+    const words = (label: (typeof LABELS)[number]) => Promise.resolve(predictor.explain!(text, label)).then((e) => e.filter((x) => !x.sentence));
+    const partial = await Promise.all(LABELS.map(async (label, c) => bias[c]! + (await words(label)).reduce((sum, e) => sum + e.weight, 0)));
+    const pm = Math.max(...partial);
+    const pe = partial.map((l) => Math.exp(l - pm));
+    const pt = pe.reduce((a, b) => a + b, 0);
+    const [one] = await predictor.predict([text]);
+    assert.ok(
+      LABELS.some((label, c) => Math.abs(pe[c]! / pt - one![label]) > 1e-3),
+      'the encoder share matters',
+    );
   });
 
   it('a batch gives what single predictions give', async () => {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, type CSSProperties } from 'react';
 import type { Prediction } from '@sentiment/core';
 import { formatPercent } from '../lib/format.ts';
-import { explanationSegments, formatWeight, strongestWords } from '../lib/explanation.ts';
+import { explanationSegments, formatWeight, sentenceShare, strongestWords } from '../lib/explanation.ts';
 import type { PredictedText } from '../lib/review.ts';
 import { ProbabilityBars } from './ProbabilityBars.tsx';
 
@@ -48,6 +48,7 @@ export function ResultCard({ result }: { result: PredictedText }) {
 function WhyThisLabel({ text, prediction, unsure }: { text: string; prediction: Prediction; unsure: boolean }) {
   const explanation = prediction.explanation ?? [];
   const { towards, away } = strongestWords(explanation);
+  const whole = sentenceShare(explanation);
   const label = prediction.label;
   const target = unsure ? `the best guess, ${label}` : label;
   return (
@@ -82,6 +83,14 @@ function WhyThisLabel({ text, prediction, unsure }: { text: string; prediction: 
         <dd>{towards.length > 0 ? towards.map((e) => `${e.text} (${formatWeight(e.weight)})`).join(', ') : 'no word'}</dd>
         <dt>Away from {label}</dt>
         <dd>{away.length > 0 ? away.map((e) => `${e.text} (${formatWeight(e.weight)})`).join(', ') : 'no word'}</dd>
+        {whole !== undefined && (
+          <>
+            <dt>The sentence as a whole</dt>
+            <dd>
+              {formatWeight(whole)} {whole > 0 ? 'towards' : 'away from'} {label} (its meaning read by the sentence encoder, beyond single words)
+            </dd>
+          </>
+        )}
       </dl>
     </div>
   );

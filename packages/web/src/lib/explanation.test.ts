@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { explanationSegments, formatWeight, strongestWords } from './explanation.ts';
+import { explanationSegments, formatWeight, sentenceShare, strongestWords } from './explanation.ts';
 
 test('explanationSegments weighs the named words, leaves edge punctuation and spaces as plain text, and rebuilds the sentence', () => {
   const text = 'I was SO happy, my exam — passed!';
@@ -53,4 +53,22 @@ test('formatWeight always writes the sign', () => {
   assert.equal(formatWeight(1.239), '+1.24');
   assert.equal(formatWeight(-0.305), '\u22120.30');
   assert.equal(formatWeight(0), '+0.00');
+});
+
+test('the whole-sentence entry of a model with a sentence encoder is neither a highlighted word nor a listed word', () => {
+  const text = 'Fear.';
+  const explanation = [
+    { text: 'Fear.', weight: 2.5, sentence: true as const },
+    { text: 'Fear', weight: 0.75 },
+  ];
+  assert.deepEqual(
+    explanationSegments(text, explanation).map((s) => [s.text, s.weight]),
+    [
+      ['Fear', 0.75],
+      ['.', undefined],
+    ],
+  );
+  assert.deepEqual(strongestWords(explanation).towards, [{ text: 'Fear', weight: 0.75 }]);
+  assert.equal(sentenceShare(explanation), 2.5);
+  assert.equal(sentenceShare([{ text: 'Fear', weight: 0.75 }]), undefined);
 });

@@ -24,7 +24,7 @@ const EDGE_PUNCTUATION = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
  */
 export function explanationSegments(text: string, explanation: Explanation): Segment[] {
   const weights = new Map<string, number>();
-  for (const entry of explanation) if (!/\s/u.test(entry.text)) weights.set(entry.text, entry.weight);
+  for (const entry of explanation) if (!entry.sentence && !/\s/u.test(entry.text)) weights.set(entry.text, entry.weight);
   let largest = 0;
   for (const weight of weights.values()) largest = Math.max(largest, Math.abs(weight));
   const segments: Segment[] = [];
@@ -53,9 +53,12 @@ export function explanationSegments(text: string, explanation: Explanation): Seg
   return segments;
 }
 
-/** The `limit` entries that pushed most towards the label (weight > 0) and away from it (< 0), strongest first. */
+/**
+ * The `limit` words or phrases that pushed most towards the label (weight > 0) and away from it (< 0),
+ * strongest first; the whole-sentence entry is not a word (see {@link sentenceShare}).
+ */
 export function strongestWords(explanation: Explanation, limit = 5): { towards: Explanation; away: Explanation } {
-  const byStrength = [...explanation].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+  const byStrength = explanation.filter((e) => !e.sentence).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   return {
     towards: byStrength.filter((e) => e.weight > 0).slice(0, limit),
     away: byStrength.filter((e) => e.weight < 0).slice(0, limit),
@@ -66,4 +69,9 @@ export function strongestWords(explanation: Explanation, limit = 5): { towards: 
 export function formatWeight(weight: number): string {
   const fixed = Math.abs(weight).toFixed(2);
   return weight < 0 ? `\u2212${fixed}` : `+${fixed}`;
+}
+
+/** The weight of the sentence as a whole (a model with a sentence encoder), or undefined when there is none. */
+export function sentenceShare(explanation: Explanation): number | undefined {
+  return explanation.find((e) => e.sentence)?.weight;
 }
