@@ -47,7 +47,13 @@ export type Confidence = z.infer<typeof ConfidenceSchema>;
  * with a sentence encoder adds one entry `sentence: true` whose `text` is the whole sentence: the
  * share of the encoder's sentence vector, which no single word owns.
  */
-export const ExplanationSchema = z.array(z.strictObject({ text: z.string(), weight: z.number(), sentence: z.literal(true).optional() }));
+export const ExplanationSchema = z.array(
+  z.strictObject({
+    text: z.string(),
+    weight: z.number(),
+    sentence: z.literal(true).optional().describe('true on the one entry that is the sentence encoder share of the whole sentence, not a word'),
+  }),
+);
 export type Explanation = z.infer<typeof ExplanationSchema>;
 
 /**
