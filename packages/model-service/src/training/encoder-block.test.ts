@@ -33,7 +33,7 @@ describe('joint model (n-grams + word vectors + sentence encoder): export and se
       linear: { ...DEFAULT_TRAIN_OPTIONS.linear, maxIterations: 60 },
       gloveTopWords: 5,
     };
-    trained = trainJoint(texts, labels, options, { weight: 3 }, fakeGlove(16, 3), cache);
+    trained = await trainJoint(texts, labels, options, { weight: 3 }, fakeGlove(16, 3), cache);
     const metrics = { count: 0, accuracy: 0, macroF1: 0, perLabel: {}, confusion: { labels: [], matrix: [] } };
     const info = {
       version: 'joint-test',

@@ -19,7 +19,8 @@ import { ENCODER_DIM, type EncoderReference, type SentenceEncoder } from '../enc
 import { MODEL_FILES, ONNX_IO } from '../serving/artifacts.ts';
 import { loadOnnxPredictor } from '../serving/onnx-predictor.ts';
 import { fitTokenizer } from './fit-tokenizer.ts';
-import { buildDataset, predictProba, trainLinear, type Dataset, type LinearModel, type WordVectors } from './linear.ts';
+import { buildDataset, predictProba, type Dataset, type LinearModel, type WordVectors } from './linear.ts';
+import { fitLinear } from './dense-products.ts';
 import { foldedTable } from './onnx-export.ts';
 import { gloveSubset, labelIndexes, REFERENCE_TEXTS, type Glove, type TrainOptions } from './pipeline.ts';
 
@@ -124,15 +125,24 @@ export function jointFitJob(
   return { texts: [...texts], labels: [...labels], options, block, subset, vectors: cache.vectors(texts) };
 }
 
-/** Runs a {@link JointFitJob} on this thread. */
-export function runJointFit(job: JointFitJob, onProgress?: (iteration: number, objective: number) => void): JointTrained {
+/**
+ * Runs a {@link JointFitJob} on this thread (the dense block's products in ONNX Runtime, see
+ * `dense-products.ts` {@link fitLinear}).
+ */
+export async function runJointFit(job: JointFitJob, onProgress?: (iteration: number, objective: number) => void): Promise<JointTrained> {
+  const { featurizer, wordVectors, data } = jointFitData(job);
+  const model = await fitLinear(data, labelIndexes(job.labels), LABELS.length, featurizer.gloveOffset, job.options.linear, onProgress);
+  return { featurizer, model, wordVectors, block: job.block };
+}
+
+/** The fitted featurizer of a {@link JointFitJob} and its training {@link Dataset} (encoder block appended): a joint fit up to the linear model. */
+export function jointFitData(job: JointFitJob): { featurizer: Featurizer; wordVectors: WordVectors | undefined; data: Dataset } {
   const { texts, labels, options, block, subset } = job;
   const tokenizer = fitTokenizer(texts, options.features, subset?.words ?? [], labelIndexes(labels));
   const featurizer = new Featurizer(tokenizer);
   const wordVectors = tokenizer.glove ? subset?.vectors : undefined;
   const data = appendEncoderBlock(buildDataset(featurizer, texts, wordVectors), job.vectors, block.weight);
-  const model = trainLinear(data, labelIndexes(labels), LABELS.length, featurizer.gloveOffset, options.linear, onProgress);
-  return { featurizer, model, wordVectors, block };
+  return { featurizer, wordVectors, data };
 }
 
 /** Fits features and the joint linear model; `cache` must hold the texts' vectors. */
@@ -144,7 +154,7 @@ export function trainJoint(
   glove: Glove | undefined,
   cache: EncoderCache,
   onProgress?: (iteration: number, objective: number) => void,
-): JointTrained {
+): Promise<JointTrained> {
   return runJointFit(jointFitJob(texts, labels, options, block, glove, cache), onProgress);
 }
 

@@ -6,7 +6,7 @@ import type { WorkerMessage } from './joint-fit-pool.ts';
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
 let last = 0;
 try {
-  const trained = runJointFit(workerData as JointFitJob, (iteration, objective) => {
+  const trained = await runJointFit(workerData as JointFitJob, (iteration, objective) => {
     if (Date.now() - last < 2000) return;
     last = Date.now();
     post({ type: 'progress', iteration, objective });

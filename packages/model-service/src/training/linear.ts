@@ -175,8 +175,112 @@ function rowLogits(
 }
 
 /**
+ * The training objective (mean cross-entropy + l2/2 · ‖table‖² + l2Dense/2 · ‖projection‖²) as a
+ * function of θ = [table | projection | bias] ([tableRows·K | dim·K | K]), all in JS: it returns
+ * the objective and writes its gradient into `grad` (same length as θ, overwritten).
+ */
+export function linearObjective(
+  data: Dataset,
+  y: readonly number[],
+  classes: number,
+  tableRows: number,
+  options: Pick<LinearOptions, 'l2' | 'l2Dense'>,
+): (theta: Float64Array, grad: Float64Array) => number {
+  const K = classes;
+  const nTable = tableRows * K;
+  const nProj = data.dim * K;
+  const labels = Int32Array.from(y);
+  const scratch = new Float64Array(K);
+  return (theta, grad) => {
+    const p = splitTheta(theta, nTable, nProj);
+    const g = splitTheta(grad, nTable, nProj);
+    grad.fill(0);
+    const loss =
+      K === 7
+        ? dataLoss7(data, labels, p.table, p.projection, p.bias, g.table, g.projection, g.bias)
+        : dataLoss(data, labels, K, p.table, p.projection, p.bias, g.table, g.projection, g.bias, scratch);
+    return loss + penalty(p, g, options);
+  };
+}
+
+/**
+ * The two products of the dense block that dominate a fit once the block is wide (612 columns with
+ * the sentence encoder), computed elsewhere (ONNX Runtime in `dense-products.ts`). Xd is
+ * `Dataset.dense` of the dataset the implementation was made for.
+ */
+export interface DenseProducts {
+  /** Xd · P: `projection` P is [dim, K] row-major; returns [rows, K] row-major. */
+  forward(projection: Float64Array): Promise<Float64Array>;
+  /** Xdᵀ · G: `g` G is [rows, K] row-major; returns [dim, K] row-major. */
+  gradient(g: Float64Array): Promise<Float64Array>;
+}
+
+/**
+ * {@link linearObjective} with the dense block's products done by `dense` and the rest (sparse
+ * n-grams, bias, softmax, loss, penalties) in JS. Same objective up to summation order (the
+ * unit test holds it to 1e-9 relative). Only for 7 classes, the app's labels.
+ * @throws {RangeError} when `classes` is not 7.
+ */
+export function linearObjectiveWithDense(
+  data: Dataset,
+  y: readonly number[],
+  classes: number,
+  tableRows: number,
+  options: Pick<LinearOptions, 'l2' | 'l2Dense'>,
+  dense: DenseProducts,
+): (theta: Float64Array, grad: Float64Array) => Promise<number> {
+  if (classes !== 7) throw new RangeError(`the dense-products objective is written for 7 classes, got ${classes}`);
+  const K = classes;
+  const nTable = tableRows * K;
+  const nProj = data.dim * K;
+  const labels = Int32Array.from(y);
+  const rowGrad = new Float64Array(data.rows * K);
+  return async (theta, grad) => {
+    const p = splitTheta(theta, nTable, nProj);
+    const g = splitTheta(grad, nTable, nProj);
+    grad.fill(0);
+    const zDense = await dense.forward(p.projection);
+    const loss = sparseLoss7(data, labels, p.table, p.bias, zDense, g.table, g.bias, rowGrad);
+    g.projection.set(await dense.gradient(rowGrad));
+    return loss + penalty(p, g, options);
+  };
+}
+
+interface ThetaParts {
+  table: Float64Array;
+  projection: Float64Array;
+  bias: Float64Array;
+}
+
+/** Views of θ = [table | projection | bias]; they share memory with θ. */
+function splitTheta(theta: Float64Array, nTable: number, nProj: number): ThetaParts {
+  return {
+    table: theta.subarray(0, nTable),
+    projection: theta.subarray(nTable, nTable + nProj),
+    bias: theta.subarray(nTable + nProj),
+  };
+}
+
+/** The L2 terms: adds their gradient into `g`, returns l2/2 · ‖table‖² + l2Dense/2 · ‖projection‖². */
+function penalty(p: ThetaParts, g: ThetaParts, options: Pick<LinearOptions, 'l2' | 'l2Dense'>): number {
+  let reg = 0;
+  for (let i = 0; i < p.table.length; i++) {
+    const t = p.table[i]!;
+    reg += options.l2 * t * t;
+    g.table[i]! += options.l2 * t;
+  }
+  for (let i = 0; i < p.projection.length; i++) {
+    const t = p.projection[i]!;
+    reg += options.l2Dense * t * t;
+    g.projection[i]! += options.l2Dense * t;
+  }
+  return reg / 2;
+}
+
+/**
  * Trains the softmax model on `data` with labels `y` (class indexes) by full-batch L-BFGS
  * (two-loop recursion, Armijo backtracking). Deterministic: starts from zeros, no randomness.
+ * All arithmetic in JS (the reference for {@link trainLinearAsync}).
  * @param onProgress called after each iteration with (iteration, objective).
  */
 export function trainLinear(
@@ -187,52 +291,189 @@ export function trainLinear(
   options: LinearOptions,
   onProgress?: (iteration: number, objective: number) => void,
 ): LinearModel {
-  const K = classes;
-  const nTable = tableRows * K;
-  const nProj = data.dim * K;
-  const size = nTable + nProj + K;
+  const size = (tableRows + data.dim + 1) * classes;
+  const evaluate = linearObjective(data, y, classes, tableRows, options);
+  const steps = lbfgs(size, options.maxIterations, options.memory, options.tolerance ?? 0, onProgress);
+  let step = steps.next();
+  while (!step.done) step = steps.next(evaluate(step.value.theta, step.value.grad));
+  return modelOf(step.value, data.dim, classes, tableRows);
+}
 
-  // θ = [table | projection | bias]; subarray views share memory with θ.
-  const split = (theta: Float64Array) => ({
-    table: theta.subarray(0, nTable),
-    projection: theta.subarray(nTable, nTable + nProj),
-    bias: theta.subarray(nTable + nProj),
-  });
+/**
+ * {@link trainLinear} with the dense block's matrix products done by `dense` (the same L-BFGS
+ * steps; results equal up to summation order, not bit for bit). 7 classes only.
+ * @throws {RangeError} when `classes` is not 7.
+ */
+export async function trainLinearAsync(
+  data: Dataset,
+  y: readonly number[],
+  classes: number,
+  tableRows: number,
+  options: LinearOptions,
+  dense: DenseProducts,
+  onProgress?: (iteration: number, objective: number) => void,
+): Promise<LinearModel> {
+  const size = (tableRows + data.dim + 1) * classes;
+  const evaluate = linearObjectiveWithDense(data, y, classes, tableRows, options, dense);
+  const steps = lbfgs(size, options.maxIterations, options.memory, options.tolerance ?? 0, onProgress);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await evaluate(step.value.theta, step.value.grad));
+  return modelOf(step.value, data.dim, classes, tableRows);
+}
 
-  const labels = Int32Array.from(y);
-  const scratch = new Float64Array(K);
-  const evaluate = (theta: Float64Array, grad: Float64Array): number => {
-    const p = split(theta);
-    const g = split(grad);
-    grad.fill(0);
-    const loss =
-      K === 7
-        ? dataLoss7(data, labels, p.table, p.projection, p.bias, g.table, g.projection, g.bias)
-        : dataLoss(data, labels, K, p.table, p.projection, p.bias, g.table, g.projection, g.bias, scratch);
-    let reg = 0;
-    for (let i = 0; i < nTable; i++) {
-      const t = p.table[i]!;
-      reg += options.l2 * t * t;
-      g.table[i]! += options.l2 * t;
-    }
-    for (let i = 0; i < nProj; i++) {
-      const t = p.projection[i]!;
-      reg += options.l2Dense * t * t;
-      g.projection[i]! += options.l2Dense * t;
-    }
-    return loss + reg / 2;
-  };
-
-  const theta = lbfgs(size, evaluate, options.maxIterations, options.memory, options.tolerance ?? 0, onProgress);
-  const p = split(theta);
+function modelOf(theta: Float64Array, dim: number, classes: number, tableRows: number): LinearModel {
+  const p = splitTheta(theta, tableRows * classes, dim * classes);
   return {
-    classes: K,
+    classes,
     table: Float64Array.from(p.table),
     tableRows,
     projection: Float64Array.from(p.projection),
-    dim: data.dim,
+    dim,
     bias: Float64Array.from(p.bias),
   };
+}
+
+/**
+ * The per-row part of {@link linearObjectiveWithDense}: like {@link dataLoss7}, but the dense
+ * block's logits come in as `zDense` [rows, 7] and, instead of scattering the dense gradient, it
+ * writes each row's dLoss/dLogits / N into `rowGrad` [rows, 7] for the caller's Xdᵀ · G.
+ */
+function sparseLoss7(
+  data: Dataset,
+  y: Int32Array,
+  table: Float64Array,
+  bias: Float64Array,
+  zDense: Float64Array,
+  gTable: Float64Array,
+  gBias: Float64Array,
+  rowGrad: Float64Array,
+): number {
+  const { indptr, ids, weights } = data;
+  const N = data.rows;
+  const b0 = bias[0]!,
+    b1 = bias[1]!,
+    b2 = bias[2]!,
+    b3 = bias[3]!,
+    b4 = bias[4]!,
+    b5 = bias[5]!,
+    b6 = bias[6]!;
+  let loss = 0;
+  let gb0 = 0,
+    gb1 = 0,
+    gb2 = 0,
+    gb3 = 0,
+    gb4 = 0,
+    gb5 = 0,
+    gb6 = 0;
+  for (let r = 0; r < N; r++) {
+    const o = r * 7;
+    let z0 = b0 + zDense[o]!,
+      z1 = b1 + zDense[o + 1]!,
+      z2 = b2 + zDense[o + 2]!,
+      z3 = b3 + zDense[o + 3]!,
+      z4 = b4 + zDense[o + 4]!,
+      z5 = b5 + zDense[o + 5]!,
+      z6 = b6 + zDense[o + 6]!;
+    const start = indptr[r]!;
+    const end = indptr[r + 1]!;
+    for (let k = start; k < end; k++) {
+      const t = ids[k]! * 7;
+      const w = weights[k]!;
+      z0 += w * table[t]!;
+      z1 += w * table[t + 1]!;
+      z2 += w * table[t + 2]!;
+      z3 += w * table[t + 3]!;
+      z4 += w * table[t + 4]!;
+      z5 += w * table[t + 5]!;
+      z6 += w * table[t + 6]!;
+    }
+    const max = Math.max(z0, z1, z2, z3, z4, z5, z6);
+    z0 = Math.exp(z0 - max);
+    z1 = Math.exp(z1 - max);
+    z2 = Math.exp(z2 - max);
+    z3 = Math.exp(z3 - max);
+    z4 = Math.exp(z4 - max);
+    z5 = Math.exp(z5 - max);
+    z6 = Math.exp(z6 - max);
+    // Each row's gradient is divided by N here, once, so Xdᵀ · G is already the mean.
+    const scale = 1 / (z0 + z1 + z2 + z3 + z4 + z5 + z6);
+    z0 *= scale;
+    z1 *= scale;
+    z2 *= scale;
+    z3 *= scale;
+    z4 *= scale;
+    z5 *= scale;
+    z6 *= scale;
+    switch (y[r]) {
+      case 0:
+        loss -= Math.log(Math.max(z0, 1e-300));
+        z0 -= 1;
+        break;
+      case 1:
+        loss -= Math.log(Math.max(z1, 1e-300));
+        z1 -= 1;
+        break;
+      case 2:
+        loss -= Math.log(Math.max(z2, 1e-300));
+        z2 -= 1;
+        break;
+      case 3:
+        loss -= Math.log(Math.max(z3, 1e-300));
+        z3 -= 1;
+        break;
+      case 4:
+        loss -= Math.log(Math.max(z4, 1e-300));
+        z4 -= 1;
+        break;
+      case 5:
+        loss -= Math.log(Math.max(z5, 1e-300));
+        z5 -= 1;
+        break;
+      default:
+        loss -= Math.log(Math.max(z6, 1e-300));
+        z6 -= 1;
+    }
+    z0 /= N;
+    z1 /= N;
+    z2 /= N;
+    z3 /= N;
+    z4 /= N;
+    z5 /= N;
+    z6 /= N;
+    rowGrad[o] = z0;
+    rowGrad[o + 1] = z1;
+    rowGrad[o + 2] = z2;
+    rowGrad[o + 3] = z3;
+    rowGrad[o + 4] = z4;
+    rowGrad[o + 5] = z5;
+    rowGrad[o + 6] = z6;
+    gb0 += z0;
+    gb1 += z1;
+    gb2 += z2;
+    gb3 += z3;
+    gb4 += z4;
+    gb5 += z5;
+    gb6 += z6;
+    for (let k = start; k < end; k++) {
+      const t = ids[k]! * 7;
+      const w = weights[k]!;
+      gTable[t]! += w * z0;
+      gTable[t + 1]! += w * z1;
+      gTable[t + 2]! += w * z2;
+      gTable[t + 3]! += w * z3;
+      gTable[t + 4]! += w * z4;
+      gTable[t + 5]! += w * z5;
+      gTable[t + 6]! += w * z6;
+    }
+  }
+  gBias[0]! += gb0;
+  gBias[1]! += gb1;
+  gBias[2]! += gb2;
+  gBias[3]! += gb3;
+  gBias[4]! += gb4;
+  gBias[5]! += gb5;
+  gBias[6]! += gb6;
+  return loss / N;
 }
 
 /**
@@ -462,22 +703,29 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
+/** A point L-BFGS needs evaluated: the driver writes the gradient at `theta` into `grad` and sends back the objective. */
+interface EvaluationRequest {
+  theta: Float64Array;
+  grad: Float64Array;
+}
+
 /**
- * Minimises a smooth function from θ = 0 with L-BFGS; returns θ. The history lives in `memory`
- * preallocated pairs reused as a ring (no allocation per iteration); the arithmetic and its order
- * are those of the textbook two-loop recursion.
+ * Minimises a smooth function from θ = 0 with L-BFGS; returns θ. A generator, so one body serves
+ * a synchronous objective ({@link trainLinear}) and an async one ({@link trainLinearAsync}): it
+ * yields each point to evaluate and takes the objective back from `next(f)`. The history lives in
+ * `memory` preallocated pairs reused as a ring (no allocation per iteration); the arithmetic and
+ * its order are those of the textbook two-loop recursion.
  */
-function lbfgs(
+function* lbfgs(
   size: number,
-  evaluate: (theta: Float64Array, grad: Float64Array) => number,
   maxIterations: number,
   memory: number,
   tolerance: number,
   onProgress?: (iteration: number, objective: number) => void,
-): Float64Array {
+): Generator<EvaluationRequest, Float64Array, number> {
   let x = new Float64Array(size);
   let g = new Float64Array(size);
-  let f = evaluate(x, g);
+  let f = yield { theta: x, grad: g };
   // Ring of (s, y) pairs: slot (head + i) % memory is the i-th oldest of `count`.
   const S = Array.from({ length: memory }, () => new Float64Array(size));
   const Y = Array.from({ length: memory }, () => new Float64Array(size));
@@ -530,7 +778,7 @@ function lbfgs(
     let fNew = Infinity;
     for (let tries = 0; tries < 30; tries++) {
       for (let j = 0; j < size; j++) xNew[j] = x[j]! + step * direction[j]!;
-      fNew = evaluate(xNew, gNew);
+      fNew = yield { theta: xNew, grad: gNew };
       if (fNew <= f + 1e-4 * step * slope) break;
       step /= 2;
     }
