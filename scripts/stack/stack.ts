@@ -11,6 +11,7 @@ import { inheritedEnv, type StackConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
 import { webBuildNeeded } from './web-build.ts';
 import { freePort } from './free-port.ts';
+import { SERVICE_NODE_FLAGS } from '../../packages/model-service/src/node-flags.ts';
 import type { Preflight } from './preflight.ts';
 import { createRateLimit } from './rate-limit.ts';
 import { resolveStackSecrets } from './secrets.ts';
@@ -119,7 +120,7 @@ export async function startStack(config: StackConfig, logger: Logger, options: S
     delete modelEnv.OPERATOR_TOKEN; // the model service never needs it
     if (config.ortThreads) modelEnv.ORT_THREADS = String(config.ortThreads);
     // The service's production start (`npm start -w packages/model-service`): Node strips the types.
-    const modelService: ManagedChild = startChild(process.execPath, ['src/main.ts'], {
+    const modelService: ManagedChild = startChild(process.execPath, [...SERVICE_NODE_FLAGS, 'src/main.ts'], {
       cwd: join(config.repoRoot, 'packages', 'model-service'),
       env: modelEnv,
       // The IPC channel closes when this process dies, even by SIGKILL: the service then stops itself.

@@ -33,6 +33,7 @@ import autocannon from 'autocannon';
 import { normalizeText } from '@sentiment/core';
 import { PACKAGE_DIR } from '../src/config.ts';
 import { loadOnnxPredictor } from '../src/serving/onnx-predictor.ts';
+import { SERVICE_NODE_FLAGS } from '../src/node-flags.ts';
 import { childEnv, readHttpBenchEnv } from './env.ts';
 
 const { config, seconds, connections, rounds, baselineDir } = readHttpBenchEnv();
@@ -167,7 +168,7 @@ interface RoundCosts {
 async function http(modelRound: () => Promise<Cost>): Promise<{ healthz: Cost; predict: Cost; perRound: RoundCosts[] }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, 'src/main.ts'], {
     cwd: PACKAGE_DIR,
     env: childEnv({ PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', MODEL_DIR: config.modelDir }),
     stdio: ['ignore', 'ignore', 'inherit'],

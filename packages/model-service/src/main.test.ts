@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { ErrorBodySchema, PredictResponseSchema } from '@sentiment/core';
 import { PACKAGE_DIR } from './config.ts';
 import { parseRawResponse, postJson, send } from './server/test-support.ts';
+import { SERVICE_NODE_FLAGS } from './node-flags.ts';
 
 // The process reads the model as configured: MODEL_DIR when the test run sets it, else models/CURRENT.
 const HAS_MODEL = Boolean(process.env.MODEL_DIR) || existsSync(join(PACKAGE_DIR, 'models', 'CURRENT'));
@@ -24,7 +25,7 @@ interface Service {
 }
 
 function spawnService(env: Record<string, string>): Service {
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, 'src/main.ts'], {
     cwd: PACKAGE_DIR,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

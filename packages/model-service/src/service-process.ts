@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PACKAGE_DIR } from './config.ts';
+import { SERVICE_NODE_FLAGS } from './node-flags.ts';
 
 /** A started service process. */
 export interface ServiceProcess {
@@ -18,7 +19,7 @@ export interface ServiceProcess {
 
 /** Starts `node src/main.ts` from the package folder with `env` over this process's environment (PORT 0, 127.0.0.1). */
 export function spawnServiceProcess(env: Record<string, string>, baseEnv: NodeJS.ProcessEnv): ServiceProcess {
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, 'src/main.ts'], {
     cwd: PACKAGE_DIR,
     env: { ...baseEnv, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -128,6 +128,19 @@ export class Featurizer {
   }
 
   /**
+   * Share (0 … 1) of the word tokens of `text` that the model knows as a word (its word n-gram
+   * vocabulary or its pretrained word vectors); 0 for a text without word tokens. Text in another
+   * language keeps a few known character n-grams but few known words.
+   */
+  knownWordShare(text: string): number {
+    const tokens = this.tokenize(text);
+    if (tokens.length === 0) return 0;
+    let known = 0;
+    for (const token of tokens) if (this.wordIndex.has(token) || this.gloveIndex.has(token)) known++;
+    return known / tokens.length;
+  }
+
+  /**
    * Sparse features of one normalised text: sublinear TF-IDF (1 + ln tf) × idf, L2-normalised per
    * block and multiplied by the block's scale, plus the word-vector bag (each found token adds
    * `glove.scale / found`, so the bag is a scaled mean).

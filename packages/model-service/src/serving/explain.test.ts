@@ -10,7 +10,7 @@ import { LABELS, normalizeText, type Label } from '@sentiment/core';
 import { Featurizer } from '../features/featurizer.ts';
 import { currentModelDir, MODEL_FILES, readModelFiles } from './artifacts.ts';
 import { createExplainer, type Explainer } from './explain.ts';
-import { loadOnnxPredictor } from './onnx-predictor.ts';
+import { loadOnnxPredictor, MIN_KNOWN_WORD_SHARE } from './onnx-predictor.ts';
 import { readLinearWeights, type LinearWeights } from './onnx-weights.ts';
 import type { Predictor } from './predictor.ts';
 
@@ -61,11 +61,21 @@ describe('explanations of the committed model', () => {
 
   it('explanations sum with the bias to the logit, and the softmax of the logits is what ONNX serves', async () => {
     const served = await predictor.predict(SENTENCES);
-    SENTENCES.forEach((text, i) => {
+    // A joint model's encoder block adds its share to every logit (one "whole sentence" entry).
+    const shares = predictor.encoderLogits ? await predictor.encoderLogits(SENTENCES) : undefined;
+    for (const [i, text] of SENTENCES.entries()) {
       for (const label of LABELS) {
-        const { explanation, bias, logit, logits } = explain(text, label);
+        const { explanation, bias, logit } = explain(text, label);
         const sum = explanation.reduce((s, e) => s + e.weight, 0);
         assert.ok(Math.abs(sum + bias - logit) < 1e-9, `${text} / ${label}: ${sum} + ${bias} vs ${logit}`);
+        const served = await predictor.explain!(text, label);
+        const share = shares?.[i]![label] ?? 0;
+        const total = served.reduce((s, e) => s + e.weight, 0);
+        assert.ok(Math.abs(total + bias - (logit + share)) < 1e-5, `${text} / ${label}: served explanation ${total} + ${bias} vs ${logit + share}`);
+        assert.equal(served.filter((e) => e.sentence).length, share === 0 ? 0 : 1);
+      }
+      const logits = explain(text, LABELS[0]).logits.map((z, c) => z + (shares?.[i]![labels[c]!] ?? 0));
+      {
         const max = Math.max(...logits);
         const exp = logits.map((z) => Math.exp(z - max));
         const total = exp.reduce((a, b) => a + b, 0);
@@ -73,7 +83,7 @@ describe('explanations of the committed model', () => {
           assert.ok(Math.abs(exp[c]! / total - served[i]![l]) < 2e-5, `${text}: p(${l}) ${exp[c]! / total} vs served ${served[i]![l]}`);
         });
       }
-    });
+    }
   });
 
   it('names words and phrases of the sentence, largest |weight| first, and puts the telling word on top', async () => {
@@ -90,8 +100,11 @@ describe('explanations of the committed model', () => {
     assert.ok(explanation.some((e) => e.text === 'dark'));
     assert.ok(explanation.some((e) => e.text === 'the dark'));
     assert.ok(explanation.some((e) => e.weight < 0));
-    // The same answer through the predictor's own method.
-    assert.deepEqual(predictor.explain!(text, best), explanation);
+    // The same words through the predictor's own method (a joint model adds its sentence entry).
+    assert.deepEqual(
+      (await predictor.explain!(text, best)).filter((e) => !e.sentence),
+      explanation,
+    );
   });
 
   it('credits a contraction to the word as written and a repeated word once, with both occurrences', () => {
@@ -134,6 +147,9 @@ describe('confidence of the committed model', () => {
     ['Japanese', '私は試験に合格してとても嬉しかった', 'low'],
     ['Finnish', 'Olin todella iloinen kun pääsin ylioppilaaksi', 'low'],
     ['Finnish', 'Minua pelotti kun koira hyökkäsi kimppuuni pimeässä', 'low'],
+    ['German', 'Ich war sehr glücklich, als ich die Prüfung bestanden habe', 'low'],
+    ['French', "J'étais très heureux quand j'ai réussi mon examen", 'low'],
+    ['Spanish', 'Estaba muy feliz cuando aprobé el examen', 'low'],
     ['nonsense', 'qwzx vbnm', 'low'],
     ['nonsense', 'asdf jkl qwerty zxcv', 'low'],
     ['a clear ISEAR-like sentence', 'I was terrified when a man with a knife followed me home in the dark.', 'high'],
@@ -148,7 +164,7 @@ describe('confidence of the committed model', () => {
     });
   }
 
-  it('is low for a text with no known feature even where the threshold alone would call it high', async () => {
+  it('is low for a text with no known feature or too few known words even where the threshold alone would call it high', async () => {
     const copy = await mkdtemp(path.join(tmpdir(), 'low-threshold-'));
     try {
       const dir = await currentModelDir(MODELS_DIR);
@@ -158,9 +174,18 @@ describe('confidence of the committed model', () => {
       await writeFile(path.join(copy, MODEL_FILES.info), JSON.stringify(info));
       const lenient = await loadOnnxPredictor(copy, { threads: 1 });
       try {
-        const [unknown, nonsense, clear] = await lenient.score(['😀😀😀', 'qwzx vbnm', 'My grandmother died last winter.']);
+        const texts = [
+          '😀😀😀',
+          'qwzx vbnm',
+          'Olin todella iloinen kun pääsin ylioppilaaksi',
+          'table window seven',
+          'My grandmother died last winter.',
+        ];
+        const [unknown, nonsense, finnish, known, clear] = await lenient.score(texts);
         assert.equal(unknown!.confidence, 'low', 'no known feature: the answer is the bias alone');
-        assert.equal(nonsense!.confidence, 'high', 'known character n-grams, top probability above 0.05');
+        assert.equal(nonsense!.confidence, 'low', 'known character n-grams but no known word');
+        assert.equal(finnish!.confidence, 'low', `2 of 6 words known, under ${MIN_KNOWN_WORD_SHARE}`);
+        assert.equal(known!.confidence, 'high', 'every word known, top probability above 0.05');
         assert.equal(clear!.confidence, 'high');
       } finally {
         await lenient.close();

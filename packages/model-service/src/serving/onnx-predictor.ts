@@ -73,6 +73,15 @@ async function loadModelEncoder(modelDir: string, info: ModelInfo, threads: numb
 }
 
 /**
+ * Below this share of known words (`Featurizer.knownWordShare`) an answer is `low` confidence
+ * whatever its probability: the sentence encoder gives text in another language a confident-looking
+ * vector (isear-v5 answered a Finnish sentence with 0.64). Of ISEAR `train.csv`'s 6,315 texts one is
+ * below 0.6 (the lowest is 0.50, the 1st percentile 0.91); German, French, Spanish, Italian and
+ * Finnish test sentences are at 0.14–0.50 (`explain.test.ts`).
+ */
+export const MIN_KNOWN_WORD_SHARE = 0.6;
+
+/**
  * Loads `models/<version>/` (`model.onnx`, `tokenizer.json`, `model.json`) and creates the one
  * ONNX Runtime session of the process (`intraOpNumThreads: threads`, `interOpNumThreads: 1`).
  * When `model.json` carries `referencePredictions`, they are recomputed and must match within
@@ -83,8 +92,8 @@ async function loadModelEncoder(modelDir: string, info: ModelInfo, threads: numb
  *
  * `predict(texts)` featurises the (already normalised) texts, runs them as one batch and returns
  * one {@link Probabilities} per text in input order, keyed by label; `score(texts)` adds each
- * answer's confidence (`low` below `model.json` `lowConfidence.threshold`, 0 when absent, or when
- * no feature of the text is known). `explain(text, label)` reads the weight table out of
+ * answer's confidence (`low` below `model.json` `lowConfidence.threshold`, 0 when absent, when
+ * no feature of the text is known, or when under {@link MIN_KNOWN_WORD_SHARE} of its words are known). `explain(text, label)` reads the weight table out of
  * `model.onnx` once at load (~2.2 MB for isear-v3) and computes the words' shares in TypeScript, off
  * the plain predict path; a joint model adds the encoder block's share (`encoderLogits`, one more run
  * of the graph for that text) as one whole-sentence entry. `describe()` is `model.json` (it holds no vocabulary or weights; those
@@ -162,7 +171,8 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
       return results.map((probabilities, i) => {
         let top = 0;
         for (const label of labels) top = Math.max(top, probabilities[label]);
-        return { probabilities, confidence: known[i] === 0 || top < threshold ? 'low' : 'high' };
+        const unknown = known[i] === 0 || featurizer.knownWordShare(texts[i]!) < MIN_KNOWN_WORD_SHARE;
+        return { probabilities, confidence: unknown || top < threshold ? 'low' : 'high' };
       });
     },
     explain: encoder
