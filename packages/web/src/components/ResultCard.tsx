@@ -26,8 +26,9 @@ export function ResultCard({ result }: { result: PredictedText }) {
       </h2>
       {unsure ? (
         <p className="verdict unsure" id="verdict" data-label={prediction.label}>
-          <strong>The model is unsure</strong> about this sentence: no emotion stands out. Its best guess, {prediction.label}, has only{' '}
-          {formatPercent(prediction.probabilities[prediction.label])}. Please pick the emotion that fits below.
+          <strong>The model is unsure</strong> about this sentence: no emotion stands out, or it knows too few of its words (another language, say).
+          Its best guess is {prediction.label} at {formatPercent(prediction.probabilities[prediction.label])}. Please pick the emotion that fits
+          below.
         </p>
       ) : (
         <p className="verdict" id="verdict" data-label={prediction.label}>

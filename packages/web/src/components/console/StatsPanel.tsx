@@ -147,15 +147,14 @@ function StatsBody({
                 <li key={`gap-${alert.label}`}>
                   <strong>{alert.label}</strong>: people chose it {formatCount(alert.chosen)} times, the model predicted it{' '}
                   {formatCount(alert.predicted)} times (×
-                  {alert.ratio.toFixed(1)}). <span className="muted">{alert.message}</span>{' '}
-                  <Link href={reviewsOf({ label: alert.label })}>See these reviews</Link>
+                  {alert.ratio.toFixed(1)}). <Link href={reviewsOf({ label: alert.label })}>See these reviews</Link>
                 </li>
               ) : (
                 <li key={`pair-${alert.predictedLabel}-${alert.label}`}>
                   <strong>
                     {alert.predictedLabel} → {alert.label}
                   </strong>
-                  : {formatCount(alert.count)} revisions, {formatRate(alert.share)} of all revisions. <span className="muted">{alert.message}</span>{' '}
+                  : {formatCount(alert.count)} revisions, {formatRate(alert.share)} of all revisions.{' '}
                   <Link href={reviewsOf({ predictedLabel: alert.predictedLabel, label: alert.label })}>See these reviews</Link>
                 </li>
               ),
