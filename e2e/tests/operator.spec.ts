@@ -37,6 +37,10 @@ test.describe('operator role', () => {
     // The session cookie is HttpOnly and SameSite=Strict, scoped to the API.
     const cookie = (await page.context().cookies()).find((c) => c.name === 'sentiment_operator');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
+    // It holds a signed session that ends, never the token itself.
+    expect(cookie?.value).toMatch(/^s1\./);
+    expect(cookie?.value).not.toContain(operatorToken());
+    expect(cookie?.expires ?? 0).toBeGreaterThan(Date.now() / 1000);
     expect(await page.evaluate(() => document.cookie)).not.toContain('sentiment_operator');
 
     // Downloaded with the cookie alone (the link carries no token).

@@ -1,3 +1,4 @@
+import { newOperatorSession } from '../../packages/functions/src/auth/operator.ts';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,7 +106,7 @@ describe('gateway rate limits (issue 7)', () => {
   it('never limits an operator, by bearer token or by session cookie; a wrong token is limited', async () => {
     for (let i = 0; i < LIMIT + 2; i++) {
       assert.equal((await post('/model/predict', { authorization: `Bearer ${OPERATOR_TOKEN}` })).status, 200);
-      assert.equal((await post('/api/approve', { cookie: `other=1; sentiment_operator=${OPERATOR_TOKEN}` })).status, 200);
+      assert.equal((await post('/api/approve', { cookie: `other=1; sentiment_operator=${newOperatorSession(OPERATOR_TOKEN).value}` })).status, 200);
     }
     assert.equal((await post('/model/predict', { authorization: `Bearer ${OPERATOR_TOKEN}x` })).status, 429);
   });

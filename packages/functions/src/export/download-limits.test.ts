@@ -104,7 +104,7 @@ describe('the local adapter applies the download limits to getcsv', () => {
     });
     assert.equal(signIn.status, 200);
     const cookie = signIn.headers.getSetCookie()[0] ?? '';
-    assert.match(cookie, /^sentiment_operator=[^;]+; Path=\/api; HttpOnly; SameSite=Strict$/);
+    assert.match(cookie, /^sentiment_operator=s1\.[^;]+; Max-Age=28800; Path=\/api; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
     const status = await fetch(`${api.url}/api/operator/session`, { headers: { cookie: cookie.split(';')[0]! } });
     assert.equal(status.status, 200);
     const put = await fetch(`${api.url}/api/operator/session`, { method: 'PUT' });

@@ -2,6 +2,7 @@
  * Issue 7 at the handlers: only predictions the model service signed become reviews, and only the
  * operator reads them. Runs the real handlers against a real DynamoDB Local.
  */
+import { newOperatorSession, OPERATOR_SESSION_MS } from '../auth/operator.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -164,11 +165,27 @@ describe('signed predictions and the operator role (issue 7)', () => {
   test('getcsv with the token → 200, by Authorization header and by session cookie', async () => {
     const byHeader = await getcsv(toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: OPERATOR_AUTH }));
     assert.equal(byHeader.statusCode, 200);
+    const live = newOperatorSession(TEST_OPERATOR_TOKEN).value;
     const byCookie = await getcsv(
-      toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: { cookie: `theme=dark; sentiment_operator=${TEST_OPERATOR_TOKEN}` } }),
+      toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: { cookie: `theme=dark; sentiment_operator=${live}` } }),
     );
     assert.equal(byCookie.statusCode, 200);
     assert.equal(byCookie.body, byHeader.body);
+  });
+
+  test('the session cookie is not the token: a raw token, an expired, a forged or a re-signed session is 401', async () => {
+    const cookieOf = (value: string) => toApiGatewayEvent({ method: 'GET', path: '/api/getcsv', headers: { cookie: `sentiment_operator=${value}` } });
+    const long = new Date(Date.now() - OPERATOR_SESSION_MS - 1000);
+    const expired = newOperatorSession(TEST_OPERATOR_TOKEN, long).value;
+    const [prefix, , nonce, mac] = newOperatorSession(TEST_OPERATOR_TOKEN).value.split('.');
+    const stretched = `${prefix}.${Date.now() + 10 * OPERATOR_SESSION_MS}.${nonce}.${mac}`;
+    const otherKey = newOperatorSession(`${TEST_OPERATOR_TOKEN}x`).value;
+    for (const value of [TEST_OPERATOR_TOKEN, expired, stretched, otherKey, 's1.x.y.z']) {
+      const response = await getcsv(cookieOf(value));
+      assert.equal(response.statusCode, 401, value.slice(0, 12));
+      assert.match(ErrorBodySchema.parse(JSON.parse(response.body ?? '{}')).error.message, /session has expired or is no longer valid/);
+    }
+    assert.equal((await getcsv(cookieOf(newOperatorSession(TEST_OPERATOR_TOKEN).value))).statusCode, 200, 'negative control: a live one opens it');
   });
 
   test('sign-in sets an HttpOnly, SameSite=Strict cookie on /api (Secure on HTTPS); a wrong token is 401 without a cookie', async () => {
@@ -177,7 +194,9 @@ describe('signed predictions and the operator role (issue 7)', () => {
     );
     assert.equal(overHttp.statusCode, 200);
     assert.deepEqual(JSON.parse(overHttp.body ?? ''), { operator: true });
-    assert.deepEqual(overHttp.cookies, [`sentiment_operator=${TEST_OPERATOR_TOKEN}; Path=/api; HttpOnly; SameSite=Strict`]);
+    const cookie = overHttp.cookies?.[0] ?? '';
+    assert.match(cookie, /^sentiment_operator=s1\.\d+\.[\w-]+\.[\w-]+; Max-Age=28800; Path=\/api; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    assert.ok(!cookie.includes(TEST_OPERATOR_TOKEN), 'the cookie does not hold the token');
     assert.doesNotMatch(overHttp.body ?? '', new RegExp(TEST_OPERATOR_TOKEN));
     const overHttps = await session(
       post(
@@ -195,7 +214,11 @@ describe('signed predictions and the operator role (issue 7)', () => {
 
   test('session GET says whether the cookie is valid; DELETE (sign-out) clears the cookie', async () => {
     const signedIn = await session(
-      toApiGatewayEvent({ method: 'GET', path: '/api/operator/session', headers: { cookie: `sentiment_operator=${TEST_OPERATOR_TOKEN}` } }),
+      toApiGatewayEvent({
+        method: 'GET',
+        path: '/api/operator/session',
+        headers: { cookie: `sentiment_operator=${newOperatorSession(TEST_OPERATOR_TOKEN).value}` },
+      }),
     );
     assert.equal(signedIn.statusCode, 200);
     const anonymous = await session(toApiGatewayEvent({ method: 'GET', path: '/api/operator/session' }));
