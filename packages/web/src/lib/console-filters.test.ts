@@ -30,7 +30,12 @@ test('a bad parameter is dropped and named, the others stay; empty values are no
     new URLSearchParams('label=happy&q=%20%20&maxConfidence=1.5&from=yesterday&action=blind&page=2&predictedLabel='),
   );
   assert.deepEqual(filters, { action: 'blind' });
-  assert.deepEqual(ignored, ['label=happy', 'maxConfidence=1.5', 'from=yesterday', 'page=2']);
+  assert.deepEqual(ignored, [
+    'label=happy (not one of the seven labels)',
+    'maxConfidence=1.5 (must be a number from 0 to 1)',
+    'from=yesterday (not a date)',
+    'page=2 (not a filter)',
+  ]);
 });
 
 test('q is trimmed; a text search with reserved characters survives the round trip', () => {
@@ -43,7 +48,7 @@ test('q is trimmed; a text search with reserved characters survives the round tr
 test('a range whose "through" day is before its start is dropped (the start stays)', () => {
   const { filters, ignored } = filtersFromSearch(new URLSearchParams('from=2026-11-05&to=2026-11-04'));
   assert.deepEqual(filters, { from: '2026-11-05' });
-  assert.deepEqual(ignored, ['to=2026-11-04']);
+  assert.deepEqual(ignored, ['to=2026-11-04 (before from=2026-11-05)']);
   // One day: from = through is a valid range.
   assert.deepEqual(filtersFromSearch(new URLSearchParams('from=2026-11-05&to=2026-11-05')).ignored, []);
 });

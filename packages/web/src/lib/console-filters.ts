@@ -45,10 +45,22 @@ const FIELD: { [K in FilterKey]: z.ZodType<ConsoleFilters[K]> } = {
   maxConfidence: z.coerce.number().min(0).max(1),
 };
 
+/** Why a parameter of each filter can be refused, as the operator reads it. */
+const REASON: Record<FilterKey, string> = {
+  q: 'not a search text',
+  label: 'not one of the seven labels',
+  predictedLabel: 'not one of the seven labels',
+  action: 'not a review action',
+  modelVersion: 'not a model version name',
+  from: 'not a date',
+  to: 'not a date',
+  maxConfidence: 'must be a number from 0 to 1',
+};
+
 /** What {@link filtersFromSearch} read: the valid filters and the parameters it had to ignore. */
 export interface ParsedFilters {
   filters: ConsoleFilters;
-  /** `name=value` of each parameter that is not a valid filter (shown to the operator, never sent). */
+  /** `name=value (why)` of each parameter that is not a valid filter (shown to the operator, never sent). */
   ignored: string[];
 }
 
@@ -63,16 +75,16 @@ export function filtersFromSearch(params: URLSearchParams): ParsedFilters {
   for (const [name, raw] of params) {
     if (raw.trim() === '') continue;
     if (!(FILTER_KEYS as readonly string[]).includes(name)) {
-      ignored.push(`${name}=${raw}`);
+      ignored.push(`${name}=${raw} (not a filter)`);
       continue;
     }
     const parsed = FIELD[name as FilterKey].safeParse(raw);
     if (parsed.success) filters[name] = parsed.data;
-    else ignored.push(`${name}=${raw}`);
+    else ignored.push(`${name}=${raw} (${REASON[name as FilterKey]})`);
   }
   const result = filters as ConsoleFilters;
   if (result.from && result.to && !(instant(result.from) < apiTo(result.to))) {
-    ignored.push(`to=${result.to}`);
+    ignored.push(`to=${result.to} (before from=${result.from})`);
     delete result.to;
   }
   return { filters: result, ignored };

@@ -116,7 +116,7 @@ export function FilterBar({ filters, ignored, versions, setFilters }: FilterBarP
       </div>
       {ignored.length > 0 && (
         <p role="alert" className="error">
-          Ignored in the address (not a valid filter): {ignored.join(', ')}.
+          Ignored in the address: {ignored.join('; ')}.
         </p>
       )}
     </form>
