@@ -32,6 +32,7 @@ export function StatsPanel({ stats, filters, setFilters }: StatsPanelProps) {
         <label className="inline-field">
           <span>Model version</span>
           <select
+            aria-label="Model version of these figures (also filters the list)"
             value={modelVersion ?? ''}
             onChange={(event) => setFilters(withFilters(filters, { modelVersion: event.target.value }))}
             disabled={stats.versions.length === 0}
