@@ -45,8 +45,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const state = new ServiceState({ shadowTimeoutMs: config.shadowTimeoutMs });
   const metrics = createMetrics({ defaultMetrics: true });
+  const state = new ServiceState({ shadowTimeoutMs: config.shadowTimeoutMs, onModelRun: (texts) => metrics.observeModelRun(texts) });
   if (config.predictionSecret === undefined) {
     logger.warn('PREDICTION_SECRET is not set: predictions are signed with a random secret of this process, so reviews of them will be refused');
   }

@@ -7,6 +7,8 @@ export interface Metrics {
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   /** Records how many texts one model call scored and how long it took, in seconds. */
   observeInference(texts: number, seconds: number): void;
+  /** Records the texts of one run of the served model: the calls of one event-loop turn share a run. */
+  observeModelRun(texts: number): void;
   /** Publishes the served model version as `model_info{model_version="…"} 1`. */
   setModelVersion(version: string): void;
   /** Publishes the shadow version as `model_shadow_info{model_version="…"} 1`; undefined clears it. */
@@ -23,7 +25,8 @@ export interface Metrics {
 /**
  * Creates the service metrics:
  * `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route}`
- * (histogram), `model_inference_duration_seconds` and `model_inference_texts_total`,
+ * (histogram), `model_inference_duration_seconds` and `model_inference_texts_total`, `model_run_texts`
+ * (histogram of texts per run of the served model: batched calls share a run),
  * `model_info{model_version}`, `model_shadow_info{model_version}`, `model_loads_total{role,outcome}`
  * (hot switches), `model_shadow_failures_total`, and with `defaultMetrics` prom-client's process metrics
  * (CPU, memory, event-loop lag).
@@ -48,13 +51,19 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const inference = new Histogram({
     name: 'model_inference_duration_seconds',
-    help: 'Time of one model call (tokenise and ONNX run) in seconds',
+    help: 'Time of one prediction call in the model (tokenise and ONNX run, shared with the calls batched with it) in seconds',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
   const texts = new Counter({
     name: 'model_inference_texts_total',
     help: 'Texts scored by the model',
+    registers: [registry],
+  });
+  const runs = new Histogram({
+    name: 'model_run_texts',
+    help: 'Texts per run of the served model (calls made in the same event-loop turn share one run)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers: [registry],
   });
   const modelInfo = new Gauge({
@@ -101,6 +110,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     observeInference(count, seconds) {
       texts.inc(count);
       inference.observe(seconds);
+    },
+    observeModelRun(count) {
+      runs.observe(count);
     },
     setModelVersion(version) {
       modelInfo.reset();

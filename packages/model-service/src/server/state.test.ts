@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ClientError } from '@sentiment/core';
 import { ServiceState } from './state.ts';
-import { StubPredictor } from './test-support.ts';
+import { FakePredictor, StubPredictor } from './test-support.ts';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -103,5 +103,42 @@ describe('ServiceState: switching models while calls run', () => {
     await state.switchShadow(same);
     assert.equal((await state.score(['a'])).shadow, undefined);
     assert.equal(same.calls, 0);
+  });
+});
+
+describe('ServiceState: dynamic batching', () => {
+  it('calls of one event-loop turn share one run of the champion, and each gets its own answers', async () => {
+    const runs: number[] = [];
+    const state = new ServiceState({ onModelRun: (n) => runs.push(n) });
+    const predictor = new FakePredictor();
+    state.setPredictor(predictor);
+    const texts = ['I was afraid', 'she laughed', 'the exam went well!'];
+    const results = await Promise.all(texts.map((t) => state.score([t])));
+    assert.deepEqual(predictor.calls, [texts]);
+    assert.deepEqual(runs, [3]);
+    results.forEach((r, i) => {
+      assert.deepEqual(r.probabilities, [FakePredictor.expected(texts[i]!)]);
+      assert.deepEqual(r.confidence, ['high']);
+      assert.equal(r.modelVersion, predictor.modelVersion);
+    });
+    // A later turn is a run of its own.
+    await state.score(['again']);
+    assert.deepEqual(runs, [3, 1]);
+  });
+
+  it('a switch between two turns: the batch already queued runs on the model it was queued for', async () => {
+    const state = new ServiceState();
+    const first = new StubPredictor('v1', 'joy');
+    const second = new StubPredictor('v2', 'fear');
+    state.setPredictor(first);
+    const queued = [state.score(['a']), state.score(['b'])];
+    state.setPredictor(second);
+    const later = state.score(['c']);
+    assert.deepEqual(
+      (await Promise.all(queued)).map((s) => s.modelVersion),
+      ['v1', 'v1'],
+    );
+    assert.equal((await later).modelVersion, 'v2');
+    assert.equal(first.calls, 1);
   });
 });

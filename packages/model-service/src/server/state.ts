@@ -1,5 +1,6 @@
 import { ClientError, type Confidence, type Explanation, type Label, type Probabilities } from '@sentiment/core';
-import type { Predictor } from '../serving/predictor.ts';
+import { batchCalls } from '../serving/batcher.ts';
+import type { Predictor, ScoredText } from '../serving/predictor.ts';
 
 /**
  * A loaded model and the calls running on it. Once replaced (retired), its session is released
@@ -7,12 +8,15 @@ import type { Predictor } from '../serving/predictor.ts';
  */
 class Slot {
   readonly predictor: Predictor;
+  /** `predictor.score`, with the calls of one event-loop turn merged into one run (`serving/batcher.ts`). */
+  readonly score: (texts: readonly string[]) => Promise<ScoredText[]>;
   #running = 0;
   #released: Promise<void> | undefined;
   #onReleased: (() => void) | undefined;
 
-  constructor(predictor: Predictor) {
+  constructor(predictor: Predictor, onRun: ((texts: number) => void) | undefined) {
     this.predictor = predictor;
+    this.score = batchCalls((texts) => predictor.score(texts), { onRun });
   }
 
   enter(): void {
@@ -79,10 +83,15 @@ export class ServiceState {
   #shadow: Slot | undefined;
   #draining = false;
   readonly #shadowTimeoutMs: number;
+  readonly #onModelRun: ((texts: number) => void) | undefined;
 
-  /** @param options.shadowTimeoutMs longest wait for the shadow's answer in {@link score}, ms (default 1000). */
-  constructor(options: { shadowTimeoutMs?: number } = {}) {
+  /**
+   * @param options.shadowTimeoutMs longest wait for the shadow's answer in {@link score}, ms (default 1000).
+   * @param options.onModelRun told the number of texts of each run of the champion (merged calls count once).
+   */
+  constructor(options: { shadowTimeoutMs?: number; onModelRun?: (texts: number) => void } = {}) {
     this.#shadowTimeoutMs = options.shadowTimeoutMs ?? 1000;
+    this.#onModelRun = options.onModelRun;
   }
 
   /** The served model, or undefined while it is still loading. */
@@ -121,19 +130,21 @@ export class ServiceState {
    */
   switchPredictor(predictor: Predictor): Promise<void> {
     const old = this.#champion;
-    this.#champion = new Slot(predictor);
+    this.#champion = new Slot(predictor, this.#onModelRun);
     return old ? old.retire() : Promise.resolve();
   }
 
   /** Runs `predictor` as the shadow from the next call on (undefined: no shadow); releases the old one as {@link switchPredictor} does. */
   switchShadow(predictor: Predictor | undefined): Promise<void> {
     const old = this.#shadow;
-    this.#shadow = predictor ? new Slot(predictor) : undefined;
+    this.#shadow = predictor ? new Slot(predictor, undefined) : undefined;
     return old ? old.retire() : Promise.resolve();
   }
 
   /**
    * Scores `texts` (already normalised) with the champion and, at the same time, the shadow.
+   * Calls made in the same event-loop turn share one run of the champion (dynamic batching); each
+   * gets exactly its own texts' answers, and a failed shared run is retried call by call.
    * The shadow never fails the call: its error, or its not answering within the shadow timeout,
    * comes back as `shadow.error`.
    * @param options.explainLabel when given (and the champion can explain), each text's explanation is
@@ -149,7 +160,7 @@ export class ServiceState {
     champion.enter();
     try {
       const predictor = champion.predictor;
-      const scored = await predictor.score(texts);
+      const scored = await champion.score(texts);
       const scores: Scores = {
         modelVersion: predictor.modelVersion,
         probabilities: scored.map((s) => s.probabilities),

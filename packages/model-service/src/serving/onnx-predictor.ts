@@ -148,7 +148,8 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
       [ONNX_IO.weights]: new ort.Tensor('float32', batch.weights, dims),
     };
     if (encoder) feeds[ONNX_IO.encoderVector] = new ort.Tensor('float32', await encoder.encode(texts), [texts.length, ENCODER_DIM]);
-    const output = await session.run(feeds);
+    // Only the output asked for: a joint model's other output is neither computed to the end nor copied out.
+    const output = await session.run(feeds, [outputName]);
     const values = output[outputName]?.data as Float32Array | undefined;
     if (!values || values.length !== texts.length * K) {
       throw new Error(`model returned ${values?.length ?? 0} values for ${texts.length} texts`);
