@@ -46,7 +46,10 @@ async function main(): Promise<void> {
   });
 
   const metrics = createMetrics({ defaultMetrics: true });
-  const state = new ServiceState({ shadowTimeoutMs: config.shadowTimeoutMs, onModelRun: (texts) => metrics.observeModelRun(texts) });
+  const state = new ServiceState({
+    shadowTimeoutMs: config.shadowTimeoutMs,
+    onModelRun: (texts, seconds) => metrics.observeModelRun(texts, seconds),
+  });
   if (config.predictionSecret === undefined) {
     logger.warn('PREDICTION_SECRET is not set: predictions are signed with a random secret of this process, so reviews of them will be refused');
   }

@@ -21,10 +21,11 @@ function assertError(res: RawResponse, status: number, code: string) {
 
 async function start(options: { predictor?: FakePredictor; state?: ServiceState; bodyTimeoutMs?: number } = {}) {
   const predictor = options.predictor ?? new FakePredictor();
-  const state = options.state ?? new ServiceState();
+  const metrics = createMetrics();
+  // Wired as main.ts wires it: the state reports each model run to the metrics.
+  const state = options.state ?? new ServiceState({ onModelRun: (texts, seconds) => metrics.observeModelRun(texts, seconds) });
   if (!options.state) state.setPredictor(predictor);
   const { logger, lines } = memoryLogger();
-  const metrics = createMetrics();
   const app = createApp({ state, logger, metrics, body: { timeoutMs: options.bodyTimeoutMs ?? 10_000 } });
   const running = await startServer({ app, state, logger, port: 0, host: '127.0.0.1', shutdownTimeoutMs: 2_000 });
   return { running, predictor, state, lines, url: running.url };
@@ -104,6 +105,8 @@ describe('model service routes', () => {
     assert.match(res.text, /http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/predict"\}/);
     assert.match(res.text, /model_info\{model_version="test-model-1"\} 1/);
     assert.match(res.text, /model_inference_texts_total [1-9]/);
+    assert.match(res.text, /model_inference_duration_seconds_count [1-9]/);
+    assert.match(res.text, /model_run_texts_count [1-9]/);
   });
 
   it('reuses a sane incoming X-Request-Id and replaces an unsafe one', async () => {

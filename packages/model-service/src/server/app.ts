@@ -28,7 +28,7 @@ import { createRequestSummary } from './request-summary.ts';
 import { ServiceState, type ShadowScores } from './state.ts';
 
 export interface AppOptions {
-  /** Life cycle shared with the server (readiness, draining). Created when omitted. */
+  /** Life cycle shared with the server (readiness, draining). Created when omitted, reporting its model runs to `metrics`. */
   state?: ServiceState;
   /** A loaded model; sets `state`'s predictor. Omit to load it later with `state.setPredictor`. */
   predictor?: Predictor;
@@ -89,10 +89,11 @@ const cryptoRandom = () => randomInt(2 ** 48 - 1) / 2 ** 48;
  * faults (error, with the request id) and a summary per interval (counts by status class, latency).
  */
 export function createApp(options: AppOptions): Koa {
-  const state = options.state ?? new ServiceState();
-  if (options.predictor) state.setPredictor(options.predictor);
   const { logger } = options;
   const metrics = options.metrics ?? createMetrics();
+  // A state passed in reports its model runs where its creator wired them (`main.ts`: to the same metrics).
+  const state = options.state ?? new ServiceState({ onModelRun: (texts, seconds) => metrics.observeModelRun(texts, seconds) });
+  if (options.predictor) state.setPredictor(options.predictor);
   const newId = options.newId ?? randomUUID;
   const bodyLimits = options.body ?? {};
   const summary = createRequestSummary(logger, options.summaryIntervalMs ?? 60_000);
@@ -147,9 +148,7 @@ export function createApp(options: AppOptions): Koa {
   };
 
   const predict = async (texts: string[], single?: { explain: boolean; blind: boolean }): Promise<Prediction[]> => {
-    const start = performance.now();
     const scores = await state.score(texts, single?.explain ? { explainLabel: (p) => rankProbabilities(p).label } : {});
-    metrics.observeInference(texts.length, (performance.now() - start) / 1000);
     const results = scores.probabilities;
     if (results.length !== texts.length) {
       throw new Error(`predictor returned ${results.length} results for ${texts.length} texts`);

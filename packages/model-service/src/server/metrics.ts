@@ -5,10 +5,11 @@ export interface Metrics {
   readonly registry: Registry;
   /** Records one finished request. `route` is the route pattern (never the raw URL), seconds ≥ 0. */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
-  /** Records how many texts one model call scored and how long it took, in seconds. */
-  observeInference(texts: number, seconds: number): void;
-  /** Records the texts of one run of the served model: the calls of one event-loop turn share a run. */
-  observeModelRun(texts: number): void;
+  /**
+   * Records one run of the served model: how many texts it scored and how long it took, in seconds
+   * (the prediction calls of one event-loop turn share a run).
+   */
+  observeModelRun(texts: number, seconds: number): void;
   /** Publishes the served model version as `model_info{model_version="…"} 1`. */
   setModelVersion(version: string): void;
   /** Publishes the shadow version as `model_shadow_info{model_version="…"} 1`; undefined clears it. */
@@ -51,7 +52,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   });
   const inference = new Histogram({
     name: 'model_inference_duration_seconds',
-    help: 'Time of one prediction call in the model (tokenise and ONNX run, shared with the calls batched with it) in seconds',
+    help: 'Time of one run of the served model (tokenise and ONNX run of the texts batched into it) in seconds',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
@@ -107,11 +108,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       child.count.inc();
       child.duration.observe(seconds);
     },
-    observeInference(count, seconds) {
+    observeModelRun(count, seconds) {
       texts.inc(count);
       inference.observe(seconds);
-    },
-    observeModelRun(count) {
       runs.observe(count);
     },
     setModelVersion(version) {

@@ -14,7 +14,7 @@ class Slot {
   #released: Promise<void> | undefined;
   #onReleased: (() => void) | undefined;
 
-  constructor(predictor: Predictor, onRun: ((texts: number) => void) | undefined) {
+  constructor(predictor: Predictor, onRun: ((texts: number, seconds: number) => void) | undefined) {
     this.predictor = predictor;
     this.score = batchCalls((texts) => predictor.score(texts), { onRun });
   }
@@ -83,13 +83,14 @@ export class ServiceState {
   #shadow: Slot | undefined;
   #draining = false;
   readonly #shadowTimeoutMs: number;
-  readonly #onModelRun: ((texts: number) => void) | undefined;
+  readonly #onModelRun: ((texts: number, seconds: number) => void) | undefined;
 
   /**
    * @param options.shadowTimeoutMs longest wait for the shadow's answer in {@link score}, ms (default 1000).
-   * @param options.onModelRun told the number of texts of each run of the champion (merged calls count once).
+   * @param options.onModelRun told the number of texts and the duration in seconds of each run of the
+   *   champion when it ends (calls merged into one run count once).
    */
-  constructor(options: { shadowTimeoutMs?: number; onModelRun?: (texts: number) => void } = {}) {
+  constructor(options: { shadowTimeoutMs?: number; onModelRun?: (texts: number, seconds: number) => void } = {}) {
     this.#shadowTimeoutMs = options.shadowTimeoutMs ?? 1000;
     this.#onModelRun = options.onModelRun;
   }

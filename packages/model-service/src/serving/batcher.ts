@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /**
  * Dynamic batching of model calls: the calls made in one turn of the event loop share one run of
  * the model. Under load the service reads several requests per turn; one ONNX Runtime run (and one
@@ -13,8 +15,8 @@ export interface BatchOptions {
    * over it waits for the next batch; a call larger than it runs on its own, as sent.
    */
   maxTexts?: number;
-  /** Told the number of texts of each run, merged or not (for the `model_batch_texts` metric). */
-  onRun?: (texts: number) => void;
+  /** Told the number of texts and the duration in seconds of each run, merged or not, when it ends (for the metrics). */
+  onRun?: (texts: number, seconds: number) => void;
 }
 
 /** Default {@link BatchOptions.maxTexts}: the largest batch the bench measures (64 texts). */
@@ -45,10 +47,14 @@ export function batchCalls<R>(
   let scheduled = false;
 
   const runChecked = async (texts: readonly string[]): Promise<R[]> => {
-    onRun?.(texts.length);
-    const results = await run(texts);
-    if (results.length !== texts.length) throw new Error(`model returned ${results.length} results for ${texts.length} texts`);
-    return results;
+    const start = performance.now();
+    try {
+      const results = await run(texts);
+      if (results.length !== texts.length) throw new Error(`model returned ${results.length} results for ${texts.length} texts`);
+      return results;
+    } finally {
+      onRun?.(texts.length, (performance.now() - start) / 1000);
+    }
   };
 
   const runAlone = (call: Pending<R>): void => {
