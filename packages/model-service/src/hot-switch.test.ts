@@ -183,7 +183,12 @@ describe('hot switch under load (the real service process)', { skip: SKIP }, () 
           const served = asChampion.get(text);
           if (!served) continue;
           assert.equal(prediction.shadow?.label, served.label);
-          assert.deepEqual(prediction.shadow?.probabilities, served.probabilities);
+          // Equal up to float32 rounding: a served answer may have shared its ONNX run with other
+          // requests (dynamic batching), and a batch sums in another order than a single text (≤ 1.2e-7).
+          for (const [label, p] of Object.entries(served.probabilities)) {
+            const shadowP = prediction.shadow?.probabilities[label as keyof typeof served.probabilities];
+            assert.ok(shadowP !== undefined && Math.abs(shadowP - p) <= 1e-6, `${label}: shadow ${shadowP} vs served ${p}`);
+          }
         }
 
         mark = service.lines.length;

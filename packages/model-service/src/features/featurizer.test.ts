@@ -64,7 +64,21 @@ describe('Featurizer', () => {
   });
 
   it('ignores out-of-vocabulary words and returns nothing for a text of unknown words', () => {
-    assert.deepEqual(featurizer.features('zzzz qqqq'), { ids: [], weights: [] });
+    assert.deepEqual(featurizer.features('zzzz qqqq'), { ids: [], weights: [], knownWordShare: 0 });
+  });
+
+  it("carries the text's known-word share, equal to knownWordShare() on the same text", () => {
+    const cases: Array<[string, number]> = [
+      ['I was afraid of the dog', 1],
+      ['the dog zzzz qqqq', 0.5],
+      ['zzzz qqqq', 0],
+      ['', 0],
+      ['!!!', 0],
+    ];
+    for (const [text, share] of cases) {
+      assert.equal(featurizer.features(text).knownWordShare, share, text);
+      assert.equal(featurizer.knownWordShare(text), share, text);
+    }
   });
 
   it('weights a rarer n-gram higher than a common one (idf)', () => {

@@ -74,6 +74,8 @@ export type TokenizerConfig = z.infer<typeof TokenizerConfigSchema>;
 export interface SparseFeatures {
   ids: number[];
   weights: number[];
+  /** {@link Featurizer.knownWordShare} of the text, from the same tokens (serving's low-confidence rule reads it). */
+  knownWordShare: number;
 }
 
 /** Turns a text into sparse (id, weight) features with a fitted {@link TokenizerConfig}. */
@@ -195,7 +197,9 @@ export class Featurizer {
       scratch[id] = 0;
       this.marks[id] = 0;
     }
-    return { ids: outIds, weights };
+    let known = 0;
+    for (const token of tokens) if (this.wordIndex.has(token) || this.gloveIndex.has(token)) known++;
+    return { ids: outIds, weights, knownWordShare: tokens.length === 0 ? 0 : known / tokens.length };
   }
 
   /** Appends `id` at `count` to the id scratch (growing it when full); returns the new count. */
@@ -260,7 +264,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * float32, both [batch, width], padded with id 0 / weight 0 after each row's features. `width`
  * is the longest row (at least 1, so an all-unknown text still yields a valid tensor).
  */
-export function packBatch(rows: readonly SparseFeatures[]): {
+export function packBatch(rows: readonly Pick<SparseFeatures, 'ids' | 'weights'>[]): {
   ids: BigInt64Array;
   weights: Float32Array;
   width: number;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Explanation, Label, Probabilities } from '@sentiment/core';
-import { Featurizer, packBatch } from '../features/featurizer.ts';
+import { Featurizer, packBatch, type SparseFeatures } from '../features/featurizer.ts';
 import { ENCODER_DIM, loadSentenceEncoder, type SentenceEncoder } from '../encoder/encoder.ts';
 import { MODEL_FILES, ONNX_IO, readModelFiles, type ModelInfo, type ReferencePrediction } from './artifacts.ts';
 import { createExplainer, type Explainer } from './explain.ts';
@@ -137,9 +137,9 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
     throw error;
   }
 
-  // One batch: `outputName`'s values and, per text, how many features the model knows.
-  const run = async (texts: readonly string[], outputName: string): Promise<{ results: Record<Label, number>[]; known: number[] }> => {
-    if (texts.length === 0) return { results: [], known: [] };
+  // One batch: `outputName`'s values and, per text, its features (how many the model knows, the share of known words).
+  const run = async (texts: readonly string[], outputName: string): Promise<{ results: Record<Label, number>[]; rows: SparseFeatures[] }> => {
+    if (texts.length === 0) return { results: [], rows: [] };
     const rows = texts.map((text) => featurizer.features(text));
     const batch = packBatch(rows);
     const dims = [texts.length, batch.width];
@@ -160,7 +160,7 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
       for (let c = 0; c < K; c++) result[labels[c]!] = values[r * K + c]!;
       results[r] = result;
     }
-    return { results, known: rows.map((row) => row.ids.length) };
+    return { results, rows };
   };
 
   const predictor: Predictor = {
@@ -168,11 +168,12 @@ export async function loadOnnxPredictor(modelDir: string, options: OnnxPredictor
     labels,
     predict: async (texts: readonly string[]): Promise<Probabilities[]> => (await run(texts, ONNX_IO.probabilities)).results,
     async score(texts: readonly string[]): Promise<ScoredText[]> {
-      const { results, known } = await run(texts, ONNX_IO.probabilities);
+      const { results, rows } = await run(texts, ONNX_IO.probabilities);
       return results.map((probabilities, i) => {
         let top = 0;
         for (const label of labels) top = Math.max(top, probabilities[label]);
-        const unknown = known[i] === 0 || featurizer.knownWordShare(texts[i]!) < MIN_KNOWN_WORD_SHARE;
+        const row = rows[i]!;
+        const unknown = row.ids.length === 0 || row.knownWordShare < MIN_KNOWN_WORD_SHARE;
         return { probabilities, confidence: unknown || top < threshold ? 'low' : 'high' };
       });
     },
