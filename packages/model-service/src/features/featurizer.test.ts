@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_TEXT_SETTINGS, fitTokenizer, type FeatureOptions } from '../training/fit-tokenizer.ts';
-import { Featurizer, packBatch, TokenizerConfigSchema } from './featurizer.ts';
+import { Featurizer, packBatch, TokenizerConfigSchema, type SparseFeatures, type TokenizerConfig } from './featurizer.ts';
+import { charNgrams, createTokenizer, wordNgrams } from './tokenizer.ts';
 
 const OPTIONS: FeatureOptions = {
   text: DEFAULT_TEXT_SETTINGS,
@@ -113,6 +114,86 @@ describe('Featurizer', () => {
       full.ids.filter((id) => id >= featurizer.charOffset),
     );
     assert.deepEqual(zeroWord.features('I was afraid of the dog'), f, 'the scratch is clean afterwards');
+  });
+});
+
+/**
+ * The features as the format defines them, written plainly: n-grams as joined strings looked up
+ * by text, counts in order of first occurrence. The featurizer's id-keyed word n-grams and token
+ * cache must give exactly these numbers (the same doubles, not close ones).
+ */
+function referenceFeatures(config: TokenizerConfig, text: string): SparseFeatures {
+  const tokens = createTokenizer(config.text)(text);
+  const wordIndex = new Map(config.word.vocab.map((gram, i) => [gram, 1 + i]));
+  const charOffset = 1 + config.word.vocab.length;
+  const charIndex = new Map(config.char.vocab.map((gram, i) => [gram, charOffset + i]));
+  const gloveOffset = charOffset + config.char.vocab.length;
+  const gloveIndex = new Map((config.glove?.vocab ?? []).map((word, i) => [word, gloveOffset + i]));
+  const values = new Map<number, number>();
+  const block = (grams: string[], index: Map<string, number>, idf: number[], offset: number, scale: number) => {
+    const counts = new Map<number, number>();
+    for (const gram of grams) {
+      const id = index.get(gram);
+      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    const tfidf = [...counts].map(([id, c]) => [id, (1 + Math.log(c)) * idf[id - offset]!] as const);
+    let norm = 0;
+    for (const [, v] of tfidf) norm += v * v;
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (const [id, v] of tfidf) values.set(id, (scale * v) / norm);
+  };
+  block(wordNgrams(tokens, config.word.ngramMin, config.word.ngramMax), wordIndex, config.word.idf, 1, config.word.scale);
+  block(charNgrams(tokens, config.char.ngramMin, config.char.ngramMax, config.char.pad), charIndex, config.char.idf, charOffset, config.char.scale);
+  const found = tokens.filter((token) => gloveIndex.has(token));
+  for (const token of found) {
+    const id = gloveIndex.get(token)!;
+    values.set(id, (values.get(id) ?? 0) + config.glove!.scale / found.length);
+  }
+  const ids = [...values.keys()].sort((a, b) => a - b);
+  const known = tokens.filter((token) => wordIndex.has(token) || gloveIndex.has(token)).length;
+  return { ids, weights: ids.map((id) => values.get(id)!), knownWordShare: tokens.length === 0 ? 0 : known / tokens.length };
+}
+
+describe('Featurizer against the plain definition of the features', () => {
+  const corpus = [
+    'I was afraid of the dog and the dog was afraid of me',
+    'the exam made me afraid, the exam made me cry',
+    'my friend lied to me and I was angry with my friend',
+    "I couldn't sleep: I'm afraid the dog won't come back",
+  ];
+  const probes = [
+    ...corpus,
+    'the dog the dog the dog',
+    'afraid '.repeat(80), // a count past the small-count table
+    'zzzz the qqqq dog',
+    'Ünïcødé 😀 naïve café afraid',
+    '',
+    '!!!',
+  ];
+  const check = (config: TokenizerConfig) => {
+    const featurizer = new Featurizer(config);
+    for (const round of [1, 2]) {
+      for (const text of probes) assert.deepEqual(featurizer.features(text), referenceFeatures(config, text), `round ${round}: ${text}`);
+    }
+  };
+
+  it('matches on word 1–3-grams, character 2–4-grams and word vectors', () => {
+    check(fitTokenizer(corpus, { ...OPTIONS, wordNgramMax: 3, charNgramMin: 2 }, ['afraid', 'dog', 'exam', 'friend']));
+  });
+
+  it('matches when word n-grams start at 2 words (no unigrams)', () => {
+    const config = fitTokenizer(corpus, OPTIONS, ['dog']);
+    check({ ...config, word: { ...config.word, ngramMin: 2 } });
+  });
+
+  it('matches when a token can hold a space (joined n-grams are then ambiguous)', () => {
+    // "the dog" is one token here and also the bigram of "the" and "dog".
+    const text = { ...DEFAULT_TEXT_SETTINGS, token: "the dog|[\\p{L}\\p{N}']+" };
+    check(fitTokenizer(corpus, { ...OPTIONS, text, wordNgramMax: 3 }, ['afraid', 'dog']));
+  });
+
+  it('matches when word n-gram keys would pass 2^53 (long n-grams)', () => {
+    check(fitTokenizer(corpus, { ...OPTIONS, wordNgramMax: 12 }, []));
   });
 });
 

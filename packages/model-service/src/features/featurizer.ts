@@ -16,9 +16,6 @@
 import { z } from 'zod';
 import { createTokenizer, forEachTokenCharNgram, forEachWordNgram, TextSettingsSchema, type Tokenize } from './tokenizer.ts';
 
-/** Tokens whose character n-gram ids are kept (cleared when full; ~1–2 MB). */
-const CHAR_CACHE_TOKENS = 50_000;
-
 const blockFields = {
   /** Multiplier of the L2-normalised block. */
   scale: z.number(),
@@ -78,6 +75,26 @@ export interface SparseFeatures {
   knownWordShare: number;
 }
 
+/** What the featurizer knows about one token; it depends on the token only, so it is cached. */
+interface TokenEntry {
+  /** Table ids of the token's in-vocabulary character n-grams, in enumeration order, with repeats. */
+  charIds: Int32Array;
+  /** Table id of the token as a word unigram, or -1. */
+  wordId: number;
+  /** Table id of the token's word vector, or -1. */
+  gloveId: number;
+  /** 1 + the token's index among the words of the longer word n-grams, or 0 when no such n-gram has it. */
+  digit: number;
+  /** The token holds a space, so joined n-grams are ambiguous: its text takes the string path. */
+  spaced: boolean;
+}
+
+/** Tokens whose entries are kept (cleared when full; ~2–3 MB). */
+const TOKEN_CACHE_SIZE = 50_000;
+
+/** `1 + ln(c)` for the small term counts, the same doubles `Math.log` gives. */
+const SUBLINEAR_TF = Float64Array.from({ length: 64 }, (_, c) => 1 + Math.log(c));
+
 /** Turns a text into sparse (id, weight) features with a fitted {@link TokenizerConfig}. */
 export class Featurizer {
   readonly config: TokenizerConfig;
@@ -98,9 +115,15 @@ export class Featurizer {
   // more), so a prediction allocates no intermediate id lists; `marks` flags word-vector ids seen.
   private ids = new Int32Array(1024);
   private readonly marks: Uint8Array;
-  // token → ids of its in-vocabulary character n-grams, repeats and order kept: a token's
-  // n-grams depend on the token only, and building and hashing them is most of the cost.
-  private readonly charCache = new Map<string, Int32Array>();
+  // Word n-grams of 2 or more words, keyed by their words' digits in base `gramBase` (see
+  // `TokenEntry.digit`; digits start at 1, so grams of different lengths never share a key): a
+  // lookup hashes no joined string. Undefined when the keys would pass 2^53 (the string path then).
+  private readonly gramIndex: Map<number, number> | undefined;
+  private readonly gramBase: number;
+  private readonly gramDigits: Map<string, number>;
+  private readonly tokenCache = new Map<string, TokenEntry>();
+  // Scratch per call: the entries of the text's tokens.
+  private entries: TokenEntry[] = [];
 
   constructor(config: TokenizerConfig) {
     this.config = config;
@@ -117,6 +140,26 @@ export class Featurizer {
     this.idf.set(config.char.idf, this.charOffset);
     this.scratch = new Float64Array(this.tableSize);
     this.marks = new Uint8Array(this.tableSize);
+
+    // Only grams of 2 … ngramMax words can match a text whose tokens hold no space.
+    const { ngramMax } = config.word;
+    const grams: Array<[string[], number]> = [];
+    this.gramDigits = new Map();
+    config.word.vocab.forEach((gram, i) => {
+      const words = gram.split(' ');
+      if (words.length < 2 || words.length > ngramMax) return;
+      for (const word of words) if (!this.gramDigits.has(word)) this.gramDigits.set(word, this.gramDigits.size + 1);
+      grams.push([words, 1 + i]);
+    });
+    this.gramBase = this.gramDigits.size + 1;
+    if (this.gramBase ** ngramMax <= Number.MAX_SAFE_INTEGER) {
+      this.gramIndex = new Map();
+      for (const [words, id] of grams) {
+        let key = 0;
+        for (const word of words) key = key * this.gramBase + this.gramDigits.get(word)!;
+        this.gramIndex.set(key, id);
+      }
+    }
   }
 
   /** Tokens of `text` that have a pretrained vector, as indexes into `glove.vocab`. */
@@ -151,15 +194,31 @@ export class Featurizer {
     const tokens = this.tokenize(text);
     const { word, char, glove } = this.config;
     const scratch = this.scratch;
+    const entries = this.entries;
+    entries.length = tokens.length;
+    let spaced = false;
+    let known = 0;
+    let found = 0;
+    for (let t = 0; t < tokens.length; t++) {
+      const entry = this.entryOf(tokens[t]!);
+      entries[t] = entry;
+      if (entry.spaced) spaced = true;
+      if (entry.wordId !== -1 || entry.gloveId !== -1) known++;
+      if (entry.gloveId !== -1) found++;
+    }
     // Ids in order of first occurrence: the norm is summed in that order, as it always was.
     let count = 0;
-    forEachWordNgram(tokens, word.ngramMin, word.ngramMax, (gram) => {
-      const id = this.wordIndex.get(gram);
-      if (id !== undefined && scratch[id]!++ === 0) count = this.push(count, id);
-    });
+    if (spaced || this.gramIndex === undefined) {
+      forEachWordNgram(tokens, word.ngramMin, word.ngramMax, (gram) => {
+        const id = this.wordIndex.get(gram);
+        if (id !== undefined && scratch[id]!++ === 0) count = this.push(count, id);
+      });
+    } else {
+      count = this.pushWordNgrams(entries, count);
+    }
     const wordEnd = count;
-    for (const token of tokens) {
-      const charIds = this.charIdsOf(token);
+    for (let t = 0; t < entries.length; t++) {
+      const charIds = entries[t]!.charIds;
       for (let k = 0; k < charIds.length; k++) {
         const id = charIds[k]!;
         if (scratch[id]!++ === 0) count = this.push(count, id);
@@ -173,18 +232,17 @@ export class Featurizer {
       this.ids.copyWithin(0, wordEnd, count);
       count -= wordEnd;
     }
-    if (glove) {
-      let found = 0;
-      for (const token of tokens) if (this.gloveIndex.has(token)) found++;
+    if (glove && found > 0) {
       const marks = this.marks;
-      for (const token of tokens) {
-        const id = this.gloveIndex.get(token);
-        if (id === undefined) continue;
+      const share = glove.scale / found;
+      for (let t = 0; t < entries.length; t++) {
+        const id = entries[t]!.gloveId;
+        if (id === -1) continue;
         if (marks[id] === 0) {
           marks[id] = 1;
           count = this.push(count, id);
         }
-        scratch[id]! += glove.scale / found;
+        scratch[id]! += share;
       }
     }
     const sorted = this.ids.subarray(0, count).sort();
@@ -197,9 +255,40 @@ export class Featurizer {
       scratch[id] = 0;
       this.marks[id] = 0;
     }
-    let known = 0;
-    for (const token of tokens) if (this.wordIndex.has(token) || this.gloveIndex.has(token)) known++;
     return { ids: outIds, weights, knownWordShare: tokens.length === 0 ? 0 : known / tokens.length };
+  }
+
+  /**
+   * Counts the word n-grams of the text whose token entries are `entries`, in the order of
+   * `forEachWordNgram` (n = ngramMin first, left to right), from the entries' unigram ids and digits.
+   * Returns the new id count.
+   */
+  private pushWordNgrams(entries: readonly TokenEntry[], count: number): number {
+    const { ngramMin, ngramMax } = this.config.word;
+    const scratch = this.scratch;
+    const gramIndex = this.gramIndex!;
+    const base = this.gramBase;
+    for (let n = ngramMin; n <= ngramMax; n++) {
+      for (let i = 0; i + n <= entries.length; i++) {
+        let id: number | undefined;
+        if (n === 1) {
+          id = entries[i]!.wordId;
+        } else {
+          let key = 0;
+          for (let k = 0; k < n; k++) {
+            const digit = entries[i + k]!.digit;
+            if (digit === 0) {
+              key = -1;
+              break;
+            }
+            key = key * base + digit;
+          }
+          id = key === -1 ? undefined : gramIndex.get(key);
+        }
+        if (id !== undefined && id !== -1 && scratch[id]!++ === 0) count = this.push(count, id);
+      }
+    }
+    return count;
   }
 
   /** Appends `id` at `count` to the id scratch (growing it when full); returns the new count. */
@@ -213,21 +302,32 @@ export class Featurizer {
     return count + 1;
   }
 
-  /** In-vocabulary character n-gram ids of one token, in enumeration order, with repeats. */
-  charIdsOf(token: string): Int32Array {
-    let ids = this.charCache.get(token);
-    if (ids === undefined) {
+  /** The cached {@link TokenEntry} of one token, made on first sight. */
+  private entryOf(token: string): TokenEntry {
+    let entry = this.tokenCache.get(token);
+    if (entry === undefined) {
       const found: number[] = [];
       const { ngramMin, ngramMax, pad } = this.config.char;
       forEachTokenCharNgram(token, ngramMin, ngramMax, pad, (gram) => {
         const id = this.charIndex.get(gram);
         if (id !== undefined) found.push(id);
       });
-      ids = Int32Array.from(found);
-      if (this.charCache.size >= CHAR_CACHE_TOKENS) this.charCache.clear();
-      this.charCache.set(token, ids);
+      entry = {
+        charIds: Int32Array.from(found),
+        wordId: this.wordIndex.get(token) ?? -1,
+        gloveId: this.gloveIndex.get(token) ?? -1,
+        digit: this.gramDigits.get(token) ?? 0,
+        spaced: token.includes(' '),
+      };
+      if (this.tokenCache.size >= TOKEN_CACHE_SIZE) this.tokenCache.clear();
+      this.tokenCache.set(token, entry);
     }
-    return ids;
+    return entry;
+  }
+
+  /** In-vocabulary character n-gram ids of one token, in enumeration order, with repeats. */
+  charIdsOf(token: string): Int32Array {
+    return this.entryOf(token).charIds;
   }
 
   /**
@@ -240,7 +340,8 @@ export class Featurizer {
     let norm = 0;
     for (let j = start; j < end; j++) {
       const id = ids[j]!;
-      const value = (1 + Math.log(scratch[id]!)) * this.idf[id]!;
+      const c = scratch[id]!;
+      const value = (c < SUBLINEAR_TF.length ? SUBLINEAR_TF[c]! : 1 + Math.log(c)) * this.idf[id]!;
       scratch[id] = value;
       norm += value * value;
     }
