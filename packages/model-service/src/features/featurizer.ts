@@ -89,7 +89,7 @@ interface TokenEntry {
   spaced: boolean;
 }
 
-/** Tokens whose entries are kept (cleared when full; ~2–3 MB). */
+/** Tokens whose entries are kept (cleared when full; a full cache holds about 20 MB, token strings included). */
 const TOKEN_CACHE_SIZE = 50_000;
 
 /** `1 + ln(c)` for the small term counts, the same doubles `Math.log` gives. */
