@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, request, type Server } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,18 @@ function close(server: Server | HttpServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
+  });
+}
+
+/** One request over `agent`: its status, its `Connection` header and whether it reused a connection. */
+function requestOver(agent: Agent, url: string, body?: string): Promise<{ status: number; connection: string | undefined; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -103,6 +115,30 @@ describe('gateway', () => {
     assert.equal(res.status, 201);
     assert.deepEqual(await res.json(), { url: '/api/approve?x=1', body: '{"a":1}' });
     assert.deepEqual(seen.at(-1), { method: 'POST', url: '/api/approve?x=1', body: '{"a":1}' });
+  });
+
+  it('keeps connections alive end to end: the caller and the upstream each reuse one connection', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let upstreamConnections = 0;
+    const counted = (): void => void upstreamConnections++;
+    upstream.on('connection', counted);
+    try {
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await requestOver(agent, `${gatewayUrl}/api/keep?i=${i}`, i % 2 === 0 ? undefined : '{"a":1}'));
+      assert.deepEqual(
+        results.map((r) => [r.status, r.connection, r.reused]),
+        [
+          [201, 'keep-alive', false],
+          [201, 'keep-alive', true],
+          [201, 'keep-alive', true],
+          [201, 'keep-alive', true],
+        ],
+      );
+      assert.ok(upstreamConnections <= 1, `the gateway opened ${upstreamConnections} connections to the upstream for 4 requests`);
+    } finally {
+      upstream.off('connection', counted);
+      agent.destroy();
+    }
   });
 
   it('answers 413 JSON for a body over the limit on both upstreams, without forwarding it (was 502 on EPIPE)', async () => {

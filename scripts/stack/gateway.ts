@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
@@ -103,7 +103,11 @@ function staticHandler(dir: string, logger: Logger): (req: IncomingMessage, res:
 export function createGateway(options: GatewayOptions): HttpServer {
   const { logger } = options;
   const timeoutMs = options.proxyTimeoutMs ?? 30_000;
-  const proxy = createProxyServer({ xfwd: true, proxyTimeout: timeoutMs });
+  // Upstream connections are kept and reused (the agent closes an idle one before the upstream's own
+  // keep-alive timeout, which it reads from the upstream's Keep-Alive header). Without an agent the
+  // proxy asks every upstream for Connection: close, and passes that answer on to the caller too.
+  const agent = new Agent({ keepAlive: true });
+  const proxy = createProxyServer({ xfwd: true, proxyTimeout: timeoutMs, agent });
   const timedOut = new WeakSet<IncomingMessage>();
   proxy.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
     proxyReq.on('timeout', () => timedOut.add(req));
@@ -141,7 +145,7 @@ export function createGateway(options: GatewayOptions): HttpServer {
     proxy.web(req, res, { target: upstream.target, buffer: Readable.from([body]) }, upstream.onError);
   };
 
-  return createHttpServer((req, res) => {
+  const server = createHttpServer((req, res) => {
     const route = routeOf(req.url ?? '/');
     if (route.to === 'static') return serveStatic(req, res);
     const go = (): void => {
@@ -156,6 +160,16 @@ export function createGateway(options: GatewayOptions): HttpServer {
     if (options.rateLimit) return options.rateLimit(req, res, go);
     go();
   });
+  return {
+    ...server,
+    async close(closeOptions) {
+      try {
+        await server.close(closeOptions);
+      } finally {
+        agent.destroy();
+      }
+    },
+  };
 }
 
 /** Options of {@link startGateway}: the gateway's and where it listens. */
